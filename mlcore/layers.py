@@ -1,0 +1,271 @@
+"""Layers as forward/backward pairs.
+
+Every layer maps a batch ``x`` of shape ``(N, D_in)`` to ``(N, D_out)``.
+``forward`` keeps exactly what ``backward`` needs; ``backward(dout)`` takes
+``∂L/∂out`` of shape ``(N, D_out)``, stores ``∂L/∂θ`` in each parameter's
+``grad`` (overwriting it) and returns ``∂L/∂x``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, check_choice, check_positive, check_probability
+from .functional import sigmoid
+
+
+class Parameter:
+    """A trainable array and the gradient of the loss with respect to it.
+
+    ``decay`` marks the arrays an L2 penalty applies to (weights, not biases).
+    """
+    __slots__ = ("name", "value", "grad", "decay")
+
+    def __init__(self, name: str, value: np.ndarray, *, decay: bool):
+        self.name = name
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.decay = decay
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+class Layer:
+    """Base class: no parameters, identical behaviour in training and evaluation."""
+    training = True
+
+    def parameters(self) -> list[Parameter]:
+        return []
+
+    def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray, *, input_grad: bool = True):  # pragma: no cover
+        raise NotImplementedError
+
+    def astype(self, dtype) -> "Layer":
+        """Cast parameters (and buffers) to ``dtype`` in place; return ``self``."""
+        for p in self.parameters():
+            p.value = p.value.astype(dtype)
+            p.grad = np.zeros_like(p.value)
+        return self
+
+    def _saved(self, attr: str):
+        value = getattr(self, attr, None)
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward was called before forward: "
+                               "run a forward pass on the batch first")
+        return value
+
+    def __call__(self, x):
+        return self.forward(x)
+
+
+INITIALISATIONS = ("normal", "glorot", "he", "zeros")
+
+
+class Linear(Layer):
+    """Affine map ``out = x @ W + b`` with ``W`` of shape ``(n_in, n_out)``.
+
+    ``init`` is an array of shape ``(n_in, n_out)``, or one of
+    ``"normal"`` (N(0, std²)), ``"glorot"`` (uniform, ±√(6/(n_in+n_out))),
+    ``"he"`` (N(0, 2/n_in)), ``"zeros"``.  Random initialisations draw from
+    ``numpy.random.default_rng(seed)``, so the same seed gives the same weights.
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, init="normal", std: float = 0.01,
+                 bias: bool = True, seed: int | None = 0, dtype=np.float32):
+        check_positive(n_in, "n_in", integer=True)
+        check_positive(n_out, "n_out", integer=True)
+        self.n_in, self.n_out = n_in, n_out
+        if isinstance(init, str):
+            check_choice(init, "init", INITIALISATIONS)
+            rng = np.random.default_rng(seed)
+            if init == "normal":
+                check_positive(std, "std")
+                weight = rng.normal(0.0, std, size=(n_in, n_out))
+            elif init == "glorot":
+                limit = np.sqrt(6.0 / (n_in + n_out))
+                weight = rng.uniform(-limit, limit, size=(n_in, n_out))
+            elif init == "he":
+                weight = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+            else:
+                weight = np.zeros((n_in, n_out))
+        else:
+            weight = as_float_array(init, "init", ndim=2)
+            if weight.shape != (n_in, n_out):
+                raise ValueError(f"init must have shape (n_in, n_out)=({n_in}, {n_out}); "
+                                 f"received shape {weight.shape}")
+        self.weight = Parameter("weight", np.array(weight, dtype=dtype), decay=True)
+        self.bias = Parameter("bias", np.zeros(n_out, dtype=dtype), decay=False) if bias else None
+        self._x = None
+
+    def parameters(self) -> list[Parameter]:
+        return [self.weight] + ([self.bias] if self.bias is not None else [])
+
+    def forward(self, x):
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            raise ValueError(f"Linear({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}); "
+                             f"received shape {np.shape(x)}")
+        self._x = x
+        out = x @ self.weight.value
+        if self.bias is not None:
+            out += self.bias.value
+        return out
+
+    def backward(self, dout, *, input_grad: bool = True):
+        x = self._saved("_x")
+        # dW = xᵀ dout sums the per-example outer products over the batch.
+        np.matmul(x.T, dout, out=self.weight.grad)
+        if self.bias is not None:
+            np.sum(dout, axis=0, out=self.bias.grad)
+        return dout @ self.weight.value.T if input_grad else None
+
+    def __repr__(self) -> str:
+        return f"Linear({self.n_in}, {self.n_out}, bias={self.bias is not None})"
+
+
+class Sigmoid(Layer):
+    """``out = sigmoid(x)``; backward uses ``σ' = σ(1 − σ)`` from the saved output."""
+
+    def __init__(self):
+        self._out = None
+
+    def forward(self, x):
+        self._out = sigmoid(x)
+        return self._out
+
+    def backward(self, dout, *, input_grad: bool = True):
+        out = self._saved("_out")
+        return dout * out * (1.0 - out)
+
+    def __repr__(self) -> str:
+        return "Sigmoid()"
+
+
+class Tanh(Layer):
+    """``out = tanh(x)``; backward uses ``1 − tanh²``."""
+
+    def __init__(self):
+        self._out = None
+
+    def forward(self, x):
+        self._out = np.tanh(x)
+        return self._out
+
+    def backward(self, dout, *, input_grad: bool = True):
+        out = self._saved("_out")
+        return dout * (1.0 - out * out)
+
+    def __repr__(self) -> str:
+        return "Tanh()"
+
+
+class ReLU(Layer):
+    """``out = max(x, 0)``; the gradient passes where ``x > 0``."""
+
+    def __init__(self):
+        self._mask = None
+
+    def forward(self, x):
+        self._mask = x > 0
+        return np.where(self._mask, x, 0).astype(x.dtype, copy=False)
+
+    def backward(self, dout, *, input_grad: bool = True):
+        return dout * self._saved("_mask")
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each unit with probability ``p`` and
+    scale the survivors by ``1/(1−p)``; in evaluation, the identity.
+
+    The mask comes from the layer's own ``default_rng(seed)``, never from
+    NumPy's global state.
+    """
+
+    def __init__(self, p: float = 0.5, *, seed: int | None = 0):
+        self.p = check_probability(p, "p")
+        self._rng = np.random.default_rng(seed)
+        self._mask = None
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            self._mask = np.ones((1,) * x.ndim, dtype=x.dtype)
+            return x
+        keep = self._rng.random(x.shape) >= self.p
+        self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        return x * self._mask
+
+    def backward(self, dout, *, input_grad: bool = True):
+        return dout * self._saved("_mask")
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
+class BatchNorm1d(Layer):
+    """Batch normalisation over the batch axis of ``(N, D)`` inputs.
+
+    Training: normalise with the batch mean and (biased) variance and update
+    running estimates ``r ← (1−momentum) r + momentum · batch``.  Evaluation:
+    normalise with the running estimates.  Learnable ``gamma`` (scale, 1) and
+    ``beta`` (shift, 0) follow.
+    """
+
+    def __init__(self, n_features: int, *, eps: float = 1e-5, momentum: float = 0.1,
+                 dtype=np.float32):
+        check_positive(n_features, "n_features", integer=True)
+        check_positive(eps, "eps")
+        self.momentum = check_probability(momentum, "momentum", allow_one=True)
+        self.n_features, self.eps = n_features, eps
+        self.gamma = Parameter("gamma", np.ones(n_features, dtype=dtype), decay=False)
+        self.beta = Parameter("beta", np.zeros(n_features, dtype=dtype), decay=False)
+        self.running_mean = np.zeros(n_features, dtype=dtype)
+        self.running_var = np.ones(n_features, dtype=dtype)
+        self._cache = None
+
+    def parameters(self) -> list[Parameter]:
+        return [self.gamma, self.beta]
+
+    def astype(self, dtype):
+        super().astype(dtype)
+        self.running_mean = self.running_mean.astype(dtype)
+        self.running_var = self.running_var.astype(dtype)
+        return self
+
+    def forward(self, x):
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise ValueError(f"BatchNorm1d({self.n_features}) expects input of shape (N, {self.n_features}); "
+                             f"received shape {np.shape(x)}")
+        if self.training:
+            if x.shape[0] < 2:
+                raise ValueError("BatchNorm1d in training mode needs a batch of at least 2 rows "
+                                 f"to estimate a variance; received {x.shape[0]}")
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            m = self.momentum
+            self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(x.dtype)
+            self.running_var = ((1 - m) * self.running_var + m * var).astype(x.dtype)
+        else:
+            mean, var = self.running_mean, self.running_var
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        x_hat = (x - mean) * inv_std
+        self._cache = (x_hat, inv_std, self.training)
+        return x_hat * self.gamma.value + self.beta.value
+
+    def backward(self, dout, *, input_grad: bool = True):
+        x_hat, inv_std, training = self._saved("_cache")
+        self.gamma.grad[...] = (dout * x_hat).sum(axis=0)
+        self.beta.grad[...] = dout.sum(axis=0)
+        if not input_grad:
+            return None
+        dx_hat = dout * self.gamma.value
+        if not training:
+            return dx_hat * inv_std
+        # Batch statistics depend on every row: the two mean terms are their gradient.
+        return inv_std * (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0))
+
+    def __repr__(self) -> str:
+        return f"BatchNorm1d({self.n_features})"

@@ -1,0 +1,75 @@
+"""Optimisers that update a list of :class:`~mlcore.layers.Parameter` in place."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_choice, check_positive, check_probability
+
+
+class Optimizer:
+    """Base class.  ``lr`` may be changed between steps (learning-rate decay)."""
+
+    def __init__(self, parameters, lr: float):
+        self.parameters = list(parameters)
+        if not self.parameters:
+            raise ValueError("the optimizer received no parameters to update")
+        self.lr = float(check_positive(lr, "lr"))
+
+    def step(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """``v ← μ v − lr · g;  θ ← θ + v`` (with ``μ = 0``: plain ``θ ← θ − lr · g``)."""
+
+    def __init__(self, parameters, lr: float, momentum: float = 0.0):
+        super().__init__(parameters, lr)
+        self.momentum = check_probability(momentum, "momentum")
+        self._velocity = [np.zeros_like(p.value) for p in self.parameters] if self.momentum else None
+
+    def step(self) -> None:
+        if self._velocity is None:
+            for p in self.parameters:
+                # Scale the gradient in place, then subtract: no temporary array.
+                p.grad *= p.value.dtype.type(self.lr)
+                p.value -= p.grad
+            return
+        for p, v in zip(self.parameters, self._velocity):
+            v *= self.momentum
+            v -= self.lr * p.grad
+            p.value += v
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias-corrected first and second moments."""
+
+    def __init__(self, parameters, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+        super().__init__(parameters, lr)
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2); received {betas!r}")
+        self.beta1 = check_probability(betas[0], "betas[0]")
+        self.beta2 = check_probability(betas[1], "betas[1]")
+        self.eps = float(check_positive(eps, "eps"))
+        self._m = [np.zeros_like(p.value) for p in self.parameters]
+        self._v = [np.zeros_like(p.value) for p in self.parameters]
+        self._t = 0
+
+    def step(self) -> None:
+        self._t += 1
+        b1, b2 = self.beta1, self.beta2
+        step_size = self.lr * np.sqrt(1 - b2 ** self._t) / (1 - b1 ** self._t)
+        for p, m, v in zip(self.parameters, self._m, self._v):
+            m *= b1
+            m += (1 - b1) * p.grad
+            v *= b2
+            v += (1 - b2) * p.grad * p.grad
+            p.value -= (step_size * m / (np.sqrt(v) + self.eps)).astype(p.value.dtype, copy=False)
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def make_optimizer(name: str, parameters, **kwargs) -> Optimizer:
+    """Build an optimiser by name: ``"sgd"`` or ``"adam"``."""
+    check_choice(name, "optimizer", OPTIMIZERS)
+    return OPTIMIZERS[name](parameters, **kwargs)

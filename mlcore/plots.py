@@ -1,0 +1,87 @@
+"""Plotting helpers used by the chapters (matplotlib, seaborn).
+
+Each function draws on an ``ax`` it is given (or a new one) and returns it, so a
+chapter can arrange panels freely and keep its cells short.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots()
+    return ax
+
+
+def mean_std_band(ax, x, runs, *, label: str, color=None):
+    """Plot the mean of ``runs`` (shape ``(R, T)``) over ``x`` with a ±1 std band."""
+    runs = np.asarray(runs, dtype=float)
+    mean, std = runs.mean(axis=0), runs.std(axis=0)
+    line, = ax.plot(x, mean, label=label, color=color)
+    ax.fill_between(x, mean - std, mean + std, alpha=0.25, color=line.get_color(), linewidth=0)
+    return ax
+
+
+def scatter_classes(X, y, ax=None, *, labels=("class 0", "class 1"), s: float = 4, alpha: float = 0.6):
+    """Scatter 2-D points coloured by binary class."""
+    ax = _axes(ax)
+    for cls, (name, color) in enumerate(zip(labels, ("tab:red", "tab:green"))):
+        pts = X[y == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=alpha, color=color, label=name)
+    ax.set_aspect("equal")
+    return ax
+
+
+def decision_regions(predict, X=None, y=None, ax=None, *, lo: float = -2.0, hi: float = 2.0,
+                     steps: int = 40, cmap="RdYlGn"):
+    """Shade the class that ``predict`` assigns on a ``steps × steps`` grid over ``[lo, hi)²``.
+
+    ``predict`` maps ``(M, 2)`` points to labels or to the probability of class 1.
+    Optionally overlays the points ``X`` coloured by ``y``.
+    """
+    ax = _axes(ax)
+    ticks = np.linspace(lo, hi, steps, endpoint=False)
+    gx, gy = np.meshgrid(ticks, ticks)
+    values = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()]), dtype=float).reshape(gx.shape)
+    step = (hi - lo) / steps
+    ax.imshow(values, origin="lower", extent=(lo, hi, lo, hi - step + step), cmap=cmap,
+              vmin=0, vmax=1, alpha=0.35, interpolation="nearest", aspect="equal")
+    if X is not None:
+        scatter_classes(X, y, ax=ax, s=8, alpha=0.9)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    return ax
+
+
+def confusion_heatmap(y_true, y_pred, ax=None, *, n_classes: int = 10, title: str | None = None):
+    """Confusion matrix (rows: true class, columns: predicted) as an annotated seaborn heatmap."""
+    import seaborn as sns
+    from sklearn.metrics import confusion_matrix
+    ax = _axes(ax)
+    cm = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
+    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, square=True,
+                annot_kws={"size": 7})
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def weight_images(W, axes, *, shape=(28, 28), titles=None, cmap="RdBu_r"):
+    """Show each column of ``W`` (shape ``(H·W, K)``) as an image on ``axes[k]``.
+
+    Colours are symmetric around 0 per panel set, so red and blue mean the same
+    weight magnitude everywhere.
+    """
+    W = np.asarray(W)
+    limit = float(np.abs(W).max()) or 1.0
+    for k, ax in enumerate(np.ravel(axes)):
+        ax.imshow(W[:, k].reshape(shape), cmap=cmap, vmin=-limit, vmax=limit)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(str(titles[k]), fontsize=8)
+    return axes

@@ -1,0 +1,19 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+@pytest.fixture
+def shared_mnist():
+    """The real MNIST files beside the project, or skip when they are absent."""
+    if not SHARED_MNIST.is_dir():
+        pytest.skip("../shared/data/mnist is not present on this machine")
+    return SHARED_MNIST
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

@@ -1,0 +1,106 @@
+"""Every public entry point refuses bad input with a message that names it."""
+import numpy as np
+import pytest
+
+import mlcore as m
+
+
+def _model():
+    return m.Sequential(m.Linear(4, 3, seed=0), m.ReLU(), m.Linear(3, 2, seed=1))
+
+
+def _fit(X=None, y=None, **kwargs):
+    model = kwargs.pop("model", None) or _model()
+    X = np.zeros((10, 4)) if X is None else X
+    y = np.zeros(10, dtype=int) if y is None else y
+    optimizer = m.SGD(_model().parameters() if isinstance(model, str) else model.parameters(), lr=0.1)
+    opts = dict(optimizer=optimizer, epochs=1, batch_size=5)
+    opts.update(kwargs)
+    return m.fit(model, X, y, **opts)
+
+
+CASES = [
+    (dict(X=np.zeros(10)), ValueError, r"X must be 2-D; received an array of shape \(10,\)"),
+    (dict(X=np.zeros((10, 4)), y=np.zeros(9, dtype=int)), ValueError,
+     r"X and y must have the same number of rows; received 10 and 9"),
+    (dict(X=np.full((10, 4), np.nan)), ValueError, r"X must be finite; received 40 NaN or infinite"),
+    (dict(X=np.full((10, 4), np.inf)), ValueError, r"X must be finite"),
+    (dict(y=np.array([0, 1, 2, 0, 1, 0, 0, 0, 0, 0])), ValueError,
+     r"targets must be < n_classes=2; received label 2"),
+    (dict(y=-np.ones(10, dtype=int)), ValueError, r"y must be non-negative; received minimum label -1"),
+    (dict(y=np.full(10, 0.5)), ValueError, r"y must hold whole-number labels"),
+    (dict(y=np.array(["a"] * 10)), TypeError, r"y must hold integer labels"),
+    (dict(X=np.zeros((0, 4)), y=np.zeros(0, dtype=int)), ValueError, r"X must not be empty"),
+    (dict(X=np.array([["a"] * 4] * 10)), TypeError, r"X must hold real numbers"),
+    (dict(X=np.zeros((10, 5))), ValueError, r"Linear\(4, 3\) expects input of shape \(N, 4\); received shape \(5, 5\)"),
+    (dict(batch_size=0), ValueError, r"batch_size must be finite and > 0; received 0"),
+    (dict(batch_size=11), ValueError, r"batch_size must be <= the number of training rows \(10\); received 11"),
+    (dict(batch_size=2.5), TypeError, r"batch_size must be an integer; received float 2.5"),
+    (dict(epochs=0), ValueError, r"epochs must be finite and > 0; received 0"),
+    (dict(check_every=-1), ValueError, r"check_every must be finite and > 0"),
+    (dict(patience=3), ValueError, r"patience \(early stopping\) needs validation data"),
+    (dict(validation=np.zeros((3, 4))), TypeError, r"validation must be a pair \(X_val, y_val\)"),
+    (dict(validation=(np.zeros((3, 5)), np.zeros(3, dtype=int))), ValueError, r"Linear\(4, 3\) expects input"),
+    (dict(validation=(np.zeros((3, 4)), np.zeros(2, dtype=int))), ValueError,
+     r"validation\[0\] and validation\[1\] must have the same number of rows; received 3 and 2"),
+    (dict(lr_decay=-0.5), ValueError, r"lr_decay must be finite and > 0; received -0.5"),
+    (dict(optimizer="sgd"), TypeError, r"optimizer must be an mlcore Optimizer; received str"),
+    (dict(model="net"), TypeError, r"model must be an mlcore Sequential; received str"),
+]
+
+
+@pytest.mark.parametrize("kwargs,error,message", CASES, ids=[c[2][:40] for c in CASES])
+def test_fit_rejects(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        _fit(**kwargs)
+
+
+def test_sigmoid_model_rejects_non_binary_targets():
+    model = m.Sequential(m.Linear(4, 1), output="sigmoid")
+    with pytest.raises(ValueError, match=r"y must hold 0/1 targets for a sigmoid-output model"):
+        _fit(model=model, y=np.arange(10))
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: m.SGD(_model().parameters(), lr=0), ValueError, r"lr must be finite and > 0; received 0"),
+    (lambda: m.SGD(_model().parameters(), lr=-1.0), ValueError, r"lr must be finite and > 0; received -1.0"),
+    (lambda: m.SGD(_model().parameters(), lr=float("nan")), ValueError, r"lr must be finite"),
+    (lambda: m.SGD(_model().parameters(), lr=0.1, momentum=1.5), ValueError, r"momentum must lie in \[0, 1\)"),
+    (lambda: m.SGD([], lr=0.1), ValueError, r"the optimizer received no parameters"),
+    (lambda: m.Adam(_model().parameters(), betas=(0.9,)), ValueError, r"betas must be a pair"),
+    (lambda: m.make_optimizer("rmsprop", _model().parameters(), lr=0.1), ValueError,
+     r"optimizer must be one of \['adam', 'sgd'\]; received 'rmsprop'"),
+    (lambda: m.Linear(0, 3), ValueError, r"n_in must be finite and > 0; received 0"),
+    (lambda: m.Linear(3, 2, init="xavier"), ValueError,
+     r"init must be one of \['glorot', 'he', 'normal', 'zeros'\]; received 'xavier'"),
+    (lambda: m.Linear(3, 2, init=np.zeros((2, 3))), ValueError,
+     r"init must have shape \(n_in, n_out\)=\(3, 2\); received shape \(2, 3\)"),
+    (lambda: m.Dropout(1.0), ValueError, r"p must lie in \[0, 1\); received 1.0"),
+    (lambda: m.Sequential(), ValueError, r"Sequential needs at least one layer"),
+    (lambda: m.Sequential(m.Linear(2, 2), "relu"), TypeError, r"layer 1 must be an mlcore Layer; received str"),
+    (lambda: m.Sequential(m.Linear(2, 2), output="tanh"), ValueError, r"output must be one of"),
+    (lambda: m.Linear(2, 2).backward(np.zeros((1, 2))), RuntimeError,
+     r"Linear.backward was called before forward"),
+    (lambda: m.Sigmoid().backward(np.zeros((1, 2))), RuntimeError, r"Sigmoid.backward was called before forward"),
+    (lambda: m.SoftmaxCrossEntropy().backward(), RuntimeError, r"SoftmaxCrossEntropy.backward was called before forward"),
+    (lambda: m.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.array([[0.5, 0.5, 0.5]] * 2)), ValueError,
+     r"one-hot targets must be non-negative with rows summing to 1"),
+    (lambda: m.SoftmaxCrossEntropy()(np.zeros(3), np.array([0])), ValueError, r"logits must be 2-D"),
+    (lambda: m.SigmoidBinaryCrossEntropy()(np.zeros(2), np.array([0.0, 2.0])), ValueError,
+     r"targets must lie in \[0, 1\]"),
+    (lambda: m.BatchNorm1d(3).forward(np.zeros((1, 3), dtype=np.float32)), ValueError,
+     r"BatchNorm1d in training mode needs a batch of at least 2 rows"),
+    (lambda: m.L2Penalty(-0.1), ValueError, r"lam must be finite and >= 0; received -0.1"),
+    (lambda: m.one_hot([0.5], 2), ValueError, r"labels must hold whole-number labels"),
+    (lambda: m.split_last(np.zeros((5, 2)), np.zeros(5), 5), ValueError, r"n_val must be smaller than"),
+    (lambda: m.scale_pixels(np.array([[300.0]])), ValueError, r"X must hold raw pixel values in \[0, 255\]"),
+    (lambda: m.binary_subset(np.zeros((3, 1)), [1, 2, 3], 2, 2), ValueError, r"positive and negative must differ"),
+    (lambda: m.numerical_gradient(lambda: 0.0, np.zeros(3, dtype=np.float32)), TypeError,
+     r"x must be a float64 NumPy array"),
+    (lambda: m.relative_error(np.zeros(2), np.zeros(3)), ValueError, r"must have the same shape"),
+    (lambda: m.read_idx("no/such/file.idx"), FileNotFoundError, r"IDX file not found"),
+    (lambda: m.Sequential(m.Linear(2, 2)).predict(np.zeros(2)), ValueError, r"X must be 2-D"),
+])
+def test_api_rejects(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -1,0 +1,99 @@
+"""The pure-Python network against SPEC §A Q3 and against the vectorised path."""
+import numpy as np
+import pytest
+
+import mlcore as m
+
+X0, TARGET = [1.0, -1.0], 0
+
+
+@pytest.fixture
+def example():
+    net = m.ScalarNetwork.assignment_example()
+    fwd = net.forward(X0, TARGET)
+    return net, fwd, net.backward(X0, TARGET, fwd)
+
+
+def test_forward_reproduces_the_assignment(example):
+    _, fwd, _ = example
+    assert fwd.k == [2.0, 2.0, 2.0]
+    assert [round(v, 4) for v in fwd.h] == [0.8808] * 3
+    assert [round(v, 4) for v in fwd.o] == [-0.8808, -0.8808]
+    assert fwd.y == [0.5, 0.5]
+    assert round(fwd.loss, 4) == 0.6931
+    assert fwd.loss == pytest.approx(np.log(2), abs=1e-15)
+
+
+def test_backward_reproduces_the_assignment(example):
+    _, _, g = example
+    assert [[round(v, 4) for v in row] for row in g.dV] == [[-0.4404, 0.4404]] * 3
+    assert g.dc == [-0.5, 0.5]
+    assert all(v == 0 for row in g.dW for v in row)
+    assert g.db == [0.0, 0.0, 0.0]
+
+
+def test_softmax_jacobian_route_equals_shortcut(example):
+    _, fwd, g = example
+    t = [1.0, 0.0]
+    assert g.do == pytest.approx([yi - ti for yi, ti in zip(fwd.y, t)], abs=1e-15)
+
+
+def _vectorised_copy(net):
+    return m.Sequential(m.Linear(2, 3, init=np.array(net.W), dtype=np.float64), m.Sigmoid(),
+                        m.Linear(3, 2, init=np.array(net.V), dtype=np.float64))
+
+
+def test_scalar_and_vectorised_networks_agree_on_random_weights():
+    net = m.ScalarNetwork.random(seed=3)
+    x, target = [0.3, -1.2], 1
+    fwd = net.forward(x, target)
+    g = net.backward(x, target, fwd)
+    model = _vectorised_copy(net)
+    loss = model.loss_and_gradients(np.array([x]), np.array([target]), m.SoftmaxCrossEntropy())
+    assert loss == pytest.approx(fwd.loss, rel=1e-12)
+    lin1, lin2 = model.layers[0], model.layers[2]
+    np.testing.assert_allclose(lin1.weight.grad, g.dW, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(lin1.bias.grad, g.db, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(lin2.weight.grad, g.dV, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(lin2.bias.grad, g.dc, rtol=1e-10, atol=1e-14)
+
+
+def test_scalar_gradients_match_finite_differences():
+    net = m.ScalarNetwork.random(seed=5)
+    x, target = [0.7, 0.1], 1
+    g = net.backward(x, target, net.forward(x, target))
+    h = 1e-6
+    for mat, grad in ((net.W, g.dW), (net.V, g.dV)):
+        for i, row in enumerate(mat):
+            for j in range(len(row)):
+                old = row[j]
+                row[j] = old + h
+                plus = net.forward(x, target).loss
+                row[j] = old - h
+                minus = net.forward(x, target).loss
+                row[j] = old
+                assert grad[i][j] == pytest.approx((plus - minus) / (2 * h), rel=1e-6, abs=1e-9)
+
+
+def test_training_epoch_lowers_the_loss_and_is_deterministic():
+    (X, y), _ = m.load_synth(num_train=400, num_val=10)
+    X = m.minmax_scale(X)
+    runs = []
+    for _ in range(2):
+        net = m.ScalarNetwork.random(seed=0)
+        before = net.mean_loss(X, y)
+        for _ in range(3):
+            losses = net.train_epoch(X, y, lr=0.1)
+        runs.append((before, net.mean_loss(X, y), losses[-5:]))
+    assert runs[0] == runs[1]
+    assert runs[0][1] < runs[0][0]
+
+
+def test_scalar_network_rejects_bad_input():
+    net = m.ScalarNetwork.assignment_example()
+    with pytest.raises(ValueError, match=r"x must have 2 entries; received 3"):
+        net.forward([1.0, 2.0, 3.0], 0)
+    with pytest.raises(ValueError, match=r"target must be an int class index in \[0, 2\); received 2"):
+        net.forward([1.0, 2.0], 2)
+    with pytest.raises(ValueError, match=r"V must be 3×2"):
+        m.ScalarNetwork(W=[[1, 1, 1], [1, 1, 1]], b=[0, 0, 0], V=[[1, 1]], c=[0, 0])
