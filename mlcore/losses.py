@@ -130,6 +130,7 @@ class L2Penalty:
         for p in parameters:
             if p.decay:
                 p.grad += factor * p.value
+                p.sparse_rows = None
 
     def __repr__(self) -> str:
         return f"L2Penalty(lam={self.lam}, half={self.half})"

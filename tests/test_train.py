@@ -148,3 +148,42 @@ def test_divergence_raises_and_keeps_finite_weights():
 def test_float32_is_kept_end_to_end():
     model, _ = _run(epochs=1)
     assert all(p.value.dtype == np.float32 for p in model.parameters())
+
+
+def test_single_example_sparse_gradient_matches_dense(rng):
+    """Plain SGD on a sparse row: the row-restricted path equals the dense outer product."""
+    layer = m.Linear(20, 4, seed=0, dtype=np.float64)
+    x = np.zeros((1, 20))
+    x[0, [2, 7, 11]] = [0.5, -1.0, 2.0]
+    dout = rng.normal(size=(1, 4))
+    layer.forward(x)
+    layer.backward(dout)
+    np.testing.assert_array_equal(layer.weight.sparse_rows, [2, 7, 11])
+    np.testing.assert_allclose(layer.weight.grad, x.T @ dout)
+    # A second example must not leave the first one's rows behind.
+    x2 = np.zeros((1, 20))
+    x2[0, 3] = 1.0
+    layer.forward(x2)
+    layer.backward(dout)
+    np.testing.assert_allclose(layer.weight.grad, x2.T @ dout)
+    before = layer.weight.value.copy()
+    opt = m.SGD(layer.parameters(), lr=0.1)
+    opt.step()
+    np.testing.assert_allclose(layer.weight.value, before - 0.1 * (x2.T @ dout))
+    np.testing.assert_allclose(layer.weight.grad, x2.T @ dout)       # the step leaves grad intact
+
+
+def test_batch_one_training_equals_dense_reference():
+    """fit(batch_size=1) matches a hand-written dense SGD loop step for step."""
+    X, y = _blobs(30)
+    X = np.where(np.abs(X) < 1.0, 0.0, X)                  # make some inputs exactly zero
+    model = _mlp()
+    ref = _mlp()
+    m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.05), epochs=1, batch_size=1, shuffle=False)
+    loss = m.SoftmaxCrossEntropy()
+    for i in range(30):
+        ref.loss_and_gradients(X[i:i + 1], y[i:i + 1], loss)
+        for p in ref.parameters():
+            p.value -= np.float32(0.05) * p.grad
+    for a, b in zip(model.parameters(), ref.parameters()):
+        np.testing.assert_allclose(a.value, b.value, rtol=1e-5, atol=1e-6)
