@@ -16,6 +16,7 @@ from .gradcheck import check_function, check_layer, check_model, numerical_gradi
 from .datasets import (ImageData, add_bias_column, binary_subset, load_cifar10, load_cifar10_from,
                        load_circles, load_mnist, load_synth, minmax_scale, scale_pixels, split_last)
 from .idx import read_cifar10_batch, read_idx
+from . import plots
 
 __version__ = "0.1.0"
 
