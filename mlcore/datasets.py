@@ -205,7 +205,7 @@ def minmax_scale(X_train, *others):
 
 
 # ------------------------------------------------------------------------- circles
-def load_circles(n_train: int = 200, n_test: int = 200, *, noise: float = 0.1, factor: float = 0.4,
+def load_circles(n_train: int = 200, n_test: int = 200, *, noise: float = 0.15, factor: float = 0.5,
                  radius: float = 1.5, seed: int = 0):
     """Two concentric noisy circles (classes 0 outer, 1 inner) in ``[-2, 2]²``.
 
