@@ -58,18 +58,28 @@ class Adam(Optimizer):
         self.eps = float(check_positive(eps, "eps"))
         self._m = [np.zeros_like(p.value) for p in self.parameters]
         self._v = [np.zeros_like(p.value) for p in self.parameters]
+        self._scratch = [np.empty_like(p.value) for p in self.parameters]
         self._t = 0
 
     def step(self) -> None:
         self._t += 1
         b1, b2 = self.beta1, self.beta2
         step_size = self.lr * np.sqrt(1 - b2 ** self._t) / (1 - b1 ** self._t)
-        for p, m, v in zip(self.parameters, self._m, self._v):
-            m *= b1
-            m += (1 - b1) * p.grad
-            v *= b2
-            v += (1 - b2) * p.grad * p.grad
-            p.value -= (step_size * m / (np.sqrt(v) + self.eps)).astype(p.value.dtype, copy=False)
+        for p, m, v, tmp in zip(self.parameters, self._m, self._v, self._scratch):
+            dt = p.value.dtype.type
+            # All updates in place through one scratch buffer: no temporaries.
+            m *= dt(b1)
+            np.multiply(p.grad, dt(1 - b1), out=tmp)
+            m += tmp
+            v *= dt(b2)
+            np.multiply(p.grad, p.grad, out=tmp)
+            tmp *= dt(1 - b2)
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp += dt(self.eps)
+            np.divide(m, tmp, out=tmp)
+            tmp *= dt(step_size)
+            p.value -= tmp
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -109,7 +109,7 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
         loss=None, shuffle: bool = True, seed: int = 0, drop_last: bool = False,
         validation=None, check_every: int | None = None, eval_train: bool = False,
         patience: int | None = None, penalty=None, lr_decay: float | None = None,
-        callback=None, progress="auto") -> History:
+        max_steps: int | None = None, callback=None, progress="auto") -> History:
     """Train ``model`` on ``(X, y)`` with mini-batch gradient descent.
 
     Parameters
@@ -132,6 +132,8 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
         consecutive checks; the weights of the best check are restored at the end.
     penalty : an :class:`~mlcore.losses.L2Penalty` added to the objective.
     lr_decay : multiply the learning rate by this factor after each epoch.
+    max_steps : stop after this many updates (mid-epoch if need be), for
+        protocols counted in iterations rather than epochs.
     callback : ``callback(epoch, model, history)`` after each completed epoch.
     progress : ``True``/``False``/``"auto"`` — a tqdm bar; ``"auto"`` shows it only
         for a person at a Jupyter server or terminal.
@@ -158,6 +160,8 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
             raise ValueError("patience (early stopping) needs validation data; received validation=None")
     if lr_decay is not None:
         check_positive(lr_decay, "lr_decay")
+    if max_steps is not None:
+        check_positive(max_steps, "max_steps", integer=True)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a pair (X_val, y_val); "
@@ -229,7 +233,7 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
                     step += 1
                     if bar is not None:
                         bar.update(1)
-                    if stop:
+                    if stop or step == max_steps:
                         break
                 history.epoch_loss.append(float(np.mean(epoch_losses)))
                 history.epochs_run = epoch + 1
@@ -239,6 +243,8 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
                     callback(epoch, model, history)
                 if stop:
                     history.stopped_early = True
+                    break
+                if step == max_steps:
                     break
                 if lr_decay is not None:
                     optimizer.lr *= lr_decay

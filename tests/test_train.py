@@ -187,3 +187,10 @@ def test_batch_one_training_equals_dense_reference():
             p.value -= np.float32(0.05) * p.grad
     for a, b in zip(model.parameters(), ref.parameters()):
         np.testing.assert_allclose(a.value, b.value, rtol=1e-5, atol=1e-6)
+
+
+def test_max_steps_stops_mid_epoch_and_checks_at_the_end():
+    _, hist = _run(epochs=10, batch_size=20, max_steps=25)      # 10 steps per epoch
+    assert hist.steps_run == 25 and hist.epochs_run == 3
+    assert hist.check_step == [9, 19, 24]
+    assert len(hist.epoch_loss) == 3
