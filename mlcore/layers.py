@@ -165,7 +165,10 @@ class Sigmoid(Layer):
 
     def backward(self, dout, *, input_grad: bool = True):
         out = self._saved("_out")
-        return dout * out * (1.0 - out)
+        grad = 1.0 - out                 # σ' = σ(1 − σ), built in one buffer
+        grad *= out
+        grad *= dout
+        return grad
 
     def __repr__(self) -> str:
         return "Sigmoid()"
@@ -183,7 +186,10 @@ class Tanh(Layer):
 
     def backward(self, dout, *, input_grad: bool = True):
         out = self._saved("_out")
-        return dout * (1.0 - out * out)
+        grad = out * out                 # tanh' = 1 − tanh², built in one buffer
+        np.subtract(1.0, grad, out=grad)
+        grad *= dout
+        return grad
 
     def __repr__(self) -> str:
         return "Tanh()"
@@ -297,3 +303,12 @@ class BatchNorm1d(Layer):
 
     def __repr__(self) -> str:
         return f"BatchNorm1d({self.n_features})"
+
+
+ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
+
+
+def activation(name: str) -> Layer:
+    """A fresh activation layer by name: ``"sigmoid"``, ``"tanh"`` or ``"relu"``."""
+    check_choice(name, "activation", ACTIVATIONS)
+    return ACTIVATIONS[name]()

@@ -31,32 +31,36 @@ class SoftmaxCrossEntropy:
             raise ValueError(f"logits must be 2-D (N, C); received shape {np.shape(logits)}")
         n, n_classes = logits.shape
         targets = np.asarray(targets)
+        logp = log_softmax(logits)
         if targets.ndim == 1:
             labels = as_labels(targets, "targets", n_classes=n_classes)
             if labels.shape[0] != n:
                 raise ValueError(f"targets must have N={n} entries to match logits; received {labels.shape[0]}")
-            logp = log_softmax(logits)
             loss = -float(logp[np.arange(n), labels].mean())
-            dense = np.zeros_like(logp)
-            dense[np.arange(n), labels] = 1
-        else:
-            dense = as_float_array(targets, "targets", ndim=2)
-            if dense.shape != logits.shape:
-                raise ValueError(f"one-hot targets must have the shape of logits {logits.shape}; "
-                                 f"received {dense.shape}")
-            if (dense < 0).any() or not np.allclose(dense.sum(axis=1), 1.0, atol=1e-4):
-                raise ValueError("one-hot targets must be non-negative with rows summing to 1")
-            logp = log_softmax(logits)
-            # 0 · log 0 counts as 0: only the entries where t > 0 enter the sum.
-            loss = -float(np.where(dense > 0, dense * logp, 0.0).sum() / n)
+            self._cache = (logp, labels)
+            return loss
+        dense = as_float_array(targets, "targets", ndim=2)
+        if dense.shape != logits.shape:
+            raise ValueError(f"one-hot targets must have the shape of logits {logits.shape}; "
+                             f"received {dense.shape}")
+        if (dense < 0).any() or not np.allclose(dense.sum(axis=1), 1.0, atol=1e-4):
+            raise ValueError("one-hot targets must be non-negative with rows summing to 1")
+        # 0 · log 0 counts as 0: only the entries where t > 0 enter the sum.
+        loss = -float(np.where(dense > 0, dense * logp, 0.0).sum() / n)
         self._cache = (logp, dense.astype(logp.dtype, copy=False))
         return loss
 
     def backward(self):
         if self._cache is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward was called before forward")
-        logp, dense = self._cache
-        return (np.exp(logp) - dense) / logp.shape[0]
+        logp, targets = self._cache
+        grad = np.exp(logp)                              # p, computed in a fresh array
+        if targets.ndim == 1:                            # integer labels: subtract 1 where t = 1
+            grad[np.arange(grad.shape[0]), targets] -= 1
+        else:
+            grad -= targets
+        grad /= grad.shape[0]
+        return grad
 
     def __call__(self, logits, targets) -> float:
         return self.forward(logits, targets)

@@ -100,7 +100,51 @@ def test_sigmoid_model_rejects_non_binary_targets():
     (lambda: m.relative_error(np.zeros(2), np.zeros(3)), ValueError, r"must have the same shape"),
     (lambda: m.read_idx("no/such/file.idx"), FileNotFoundError, r"IDX file not found"),
     (lambda: m.Sequential(m.Linear(2, 2)).predict(np.zeros(2)), ValueError, r"X must be 2-D"),
+    (lambda: m.Sequential(m.Linear(4, 3), m.ReLU(), m.Linear(5, 2)).forward(np.zeros((2, 4))), ValueError,
+     r"Linear\(5, 2\) expects input of shape \(N, 5\); received shape \(2, 3\)"),
+    (lambda: m.activation("gelu"), ValueError, r"activation must be one of \['relu', 'sigmoid', 'tanh'\]; received 'gelu'"),
+    (lambda: m.Sequential(m.Linear(2, 2)).load_state_dict({"0.weight": np.zeros((3, 3)), "0.bias": np.zeros(2)}),
+     ValueError, r"state\['0.weight'\] must have shape \(2, 2\); received \(3, 3\)"),
+    (lambda: m.evaluate(m.Sequential(m.Linear(2, 2)), np.zeros((3, 2)), np.zeros(4, dtype=int)), ValueError,
+     r"X and y must have the same number of rows; received 3 and 4"),
+    (lambda: m.load_synth(num_train=0), ValueError, r"num_train must be finite and > 0; received 0"),
+    (lambda: m.Linear(2, 2, init="normal", std=-1.0), ValueError, r"std must be finite and > 0; received -1.0"),
+    (lambda: m.BatchNorm1d(3).forward(np.zeros((4, 2), dtype=np.float32)), ValueError,
+     r"BatchNorm1d\(3\) expects input of shape \(N, 3\); received shape \(4, 2\)"),
+    (lambda: m.ScalarNetwork.assignment_example().train_epoch([[0.0, 0.0]], [0], lr=0), ValueError, r"lr must be > 0"),
 ])
 def test_api_rejects(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_activation_factory():
+    assert isinstance(m.activation("tanh"), m.Tanh)
+
+
+def test_validation_data_with_nan_is_refused():
+    with pytest.raises(ValueError, match=r"validation\[0\] must be finite; received 1 NaN"):
+        _fit(validation=(np.array([[0.0, 0.0, np.nan, 0.0]]), np.array([0])))
+
+
+def test_validation_labels_out_of_range_are_refused():
+    with pytest.raises(ValueError, match=r"targets must be < n_classes=2; received label 7"):
+        _fit(validation=(np.zeros((2, 4)), np.array([0, 7])))
+
+
+def test_nothing_downloaded_is_unpickled(tmp_path, monkeypatch):
+    """The CIFAR-10 and IDX readers never reach pickle, even on files that look like pickles."""
+    import pickle
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle was used")
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    records = np.zeros((2, 3073), dtype=np.uint8)
+    for k in range(1, 6):
+        (tmp_path / f"data_batch_{k}.bin").write_bytes(records.tobytes())
+    (tmp_path / "test_batch.bin").write_bytes(records.tobytes())
+    assert m.load_cifar10_from(tmp_path).X_train.shape == (10, 3072)
+    (tmp_path / "data_batch_1.bin").write_bytes(pickle.dumps({"data": 1}, protocol=2))
+    with pytest.raises(ValueError, match=r"data_batch_1.bin"):
+        m.load_cifar10_from(tmp_path)

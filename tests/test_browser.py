@@ -1,0 +1,163 @@
+"""The built book in a real browser: every page loads cleanly, math is typeset, images decode,
+links resolve, search works; chapters download as notebooks and print to PDF.
+
+These tests need the built book (``jupyter-book build .``) and Debian's ``chromium`` and
+``chromium-driver``; without them they skip.  Screenshots of every page are kept in
+``_build/screenshots/``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+sys.path.insert(0, str(ROOT / "tools"))
+
+if not (HTML / "intro.html").is_file() and os.environ.get("CI"):
+    raise RuntimeError("CI runs the tests after building the book, but _build/html is missing")
+pytestmark = pytest.mark.skipif(not (HTML / "intro.html").is_file(),
+                                reason="the book is not built (run 'jupyter-book build .' first)")
+
+PAGES = sorted(str(p.relative_to(HTML)) for p in HTML.glob("*.html") if p.name not in {"index.html"}) + \
+    sorted(str(p.relative_to(HTML)) for p in HTML.glob("chapters/*.html"))
+CHAPTERS = sorted(p.stem for p in HTML.glob("chapters/*.html"))
+MATH_PAGES = [f"chapters/{c}.html" for c in CHAPTERS]
+
+
+@pytest.fixture(scope="module")
+def site():
+    from serve import serve
+    with serve(HTML) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: .ci/run installs chromium and chromium-driver")
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tempfile.mkdtemp()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--no-first-run", "--disable-component-update", "--disable-sync", "--window-size=1300,1000",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_script_timeout(60)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _open(browser, url):
+    browser.get(url)
+    # Wait for MathJax (when the page loads it) to finish typesetting.
+    browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+            MathJax.startup.promise.then(() => done(true), () => done(false));
+        } else { done(true); }
+    """)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_cleanly(browser, site, page):
+    _open(browser, site + page)
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors
+    broken = browser.execute_script(
+        "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+    assert broken == [], f"images that did not decode: {broken}"
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1300, min(int(height), 16000))
+    browser.save_screenshot(str(SHOTS / (page.replace("/", "__").replace(".html", ".png"))))
+    browser.set_window_size(1300, 1000)
+
+
+@pytest.mark.parametrize("page", MATH_PAGES)
+def test_math_is_typeset(browser, site, page):
+    _open(browser, site + page)
+    rendered = browser.execute_script("return document.querySelectorAll('mjx-container').length")
+    assert rendered > 5, f"only {rendered} typeset formulas"
+    text = browser.execute_script("return document.querySelector('main').innerText")
+    assert "$$" not in text and "\\begin{" not in text and "\\frac" not in text, "raw TeX left in the page"
+    assert browser.execute_script("return typeof MathJax !== 'undefined' && MathJax.version") .startswith("3.")
+
+
+def test_mathjax_is_served_locally():
+    page = (HTML / "chapters" / "foundations.html").read_text()
+    scripts = [s.get("src", "") for s in BeautifulSoup(page, "html.parser").find_all("script")]
+    mathjax = [s for s in scripts if "mathjax" in s.lower() or "tex-" in s]
+    assert mathjax and all(not s.startswith(("http:", "https:", "//")) for s in mathjax), mathjax
+    assert (HTML / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_internal_links_resolve(page):
+    path = HTML / page
+    soup = BeautifulSoup(path.read_text(), "html.parser")
+    missing = []
+    for a in soup.find_all("a", href=True):
+        href = a["href"]
+        if href.startswith(("http:", "https:", "mailto:", "javascript:")) or href == "#":
+            continue
+        parsed = urlparse(href)
+        target = path if not parsed.path else (path.parent / unquote(parsed.path)).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            missing.append(href)
+        elif parsed.fragment and target.suffix == ".html":
+            ids = {t.get("id") for t in BeautifulSoup(target.read_text(), "html.parser").find_all(id=True)}
+            if parsed.fragment not in ids:
+                missing.append(href)
+    assert missing == [], f"{page}: links to nothing: {sorted(set(missing))[:10]}"
+
+
+def test_search_finds_a_chapter_word(browser, site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser.get(urljoin(site, "search.html?q=backpropagation"))
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results ul.search li"))
+    hits = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#search-results ul.search li")]
+    assert any("VU Amsterdam" in h or "Sorbonne" in h or "Foundations" in h for h in hits), hits
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_downloads_as_notebook(chapter):
+    page = (HTML / "chapters" / f"{chapter}.html").read_text()
+    assert f"_sources/chapters/{chapter}.ipynb" in page
+    notebook = HTML / "_sources" / "chapters" / f"{chapter}.ipynb"
+    import nbformat
+    nb = nbformat.read(notebook, as_version=4)
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "downloaded notebook has no outputs"
+
+
+def test_pdf_export_contains_the_figures():
+    if not shutil.which("chromium") or not shutil.which("pdfinfo"):
+        pytest.skip("needs Debian's chromium and poppler-utils")
+    from make_pdfs import export
+    pdf, = export(["vu-amsterdam-2024"])
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    n_images = len(images.strip().splitlines()) - 2
+    assert pages >= 5, info
+    assert n_images >= 6, images
