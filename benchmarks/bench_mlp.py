@@ -63,9 +63,26 @@ def data(rows: int):
     return X, y, m.scale_pixels(mnist.X_test), mnist.y_test
 
 
+def initial_weights(seed: int = 0):
+    """scikit-learn's initialisation for a logistic MLP: U(±√(2/(fan_in+fan_out))) for weights and biases.
+
+    mlcore and PyTorch start from these very arrays; scikit-learn draws from the same
+    distribution with its own generator, so all three start alike.
+    """
+    rng = np.random.default_rng(seed)
+    params = []
+    for fan_in, fan_out in ((FEATURES, HIDDEN), (HIDDEN, CLASSES)):
+        bound = np.sqrt(2.0 / (fan_in + fan_out))
+        params.append((rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32),
+                       rng.uniform(-bound, bound, fan_out).astype(np.float32)))
+    return params
+
+
 def run_mlcore(X, y, X_test, y_test, batch, lr):
-    model = m.Sequential(m.Linear(FEATURES, HIDDEN, init="glorot", seed=0), m.Sigmoid(),
-                         m.Linear(HIDDEN, CLASSES, init="glorot", seed=1))
+    (W1, b1), (W2, b2) = initial_weights()
+    first, second = m.Linear(FEATURES, HIDDEN, init=W1), m.Linear(HIDDEN, CLASSES, init=W2)
+    first.bias.value[...], second.bias.value[...] = b1, b2
+    model = m.Sequential(first, m.Sigmoid(), second)
     opt = m.SGD(model.parameters(), lr=lr)
     seconds = _timed(lambda: m.fit(model, X, y, optimizer=opt, epochs=1, batch_size=batch, seed=0, progress=False))
     return seconds, float(np.mean(model.predict(X_test) == y_test))
@@ -87,6 +104,10 @@ def run_torch(X, y, X_test, y_test, batch, lr):
     import torch
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(FEATURES, HIDDEN), torch.nn.Sigmoid(), torch.nn.Linear(HIDDEN, CLASSES))
+    with torch.no_grad():
+        for layer, (W, b) in zip((net[0], net[2]), initial_weights()):
+            layer.weight.copy_(torch.from_numpy(W.T.copy()))
+            layer.bias.copy_(torch.from_numpy(b))
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
