@@ -151,3 +151,9 @@ def test_relative_error_definition():
     assert m.relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
     assert m.relative_error([1.0], [3.0]) == pytest.approx(0.5)
     assert m.relative_error([0.0], [0.0]) == 0.0
+
+
+def test_relative_error_floor_judges_tiny_entries_by_absolute_error():
+    assert m.relative_error([1e-6], [1e-6 + 1e-10]) == pytest.approx(1e-10 / 2e-6, rel=1e-3)
+    assert m.relative_error([1e-6], [1e-6 + 1e-10], floor=1e-4) == pytest.approx(1e-6, rel=1e-3)
+    assert m.relative_error([1.0], [2.0], floor=1e-4) == pytest.approx(1 / 3)   # large errors still show

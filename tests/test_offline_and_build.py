@@ -93,6 +93,7 @@ def broken_book(tmp_path):
                 nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1 + 1)"),
                 nbformat.v4.new_code_cell("raise ValueError('this chapter is broken')")]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
+    nb.cells[1].execution_count = 1          # a stored, executed cell: nbval compares it
     nb.cells[2].outputs = []
     nbformat.write(nb, book / "broken.ipynb")
     return book

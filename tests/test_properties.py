@@ -1,11 +1,19 @@
-"""Property tests: random shapes, batch sizes and seeds (hypothesis)."""
+"""Property tests: random shapes, batch sizes and seeds (hypothesis).
+
+Hypothesis seeks out extreme cases — logits of ±20, near-constant batch-norm
+columns — where some true gradient entries are ~1e-6 and centred differences
+carry an absolute noise of ~1e-10.  The gradient checks here therefore judge
+entries below 1e-4 by absolute error (FLOOR) and accept a relative error up to
+TOL; a wrong formula still gives errors of order 1.
+"""
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import mlcore as m
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FLOOR, TOL = 1e-4, 1e-5
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 shapes = st.tuples(st.integers(2, 6), st.integers(1, 5), st.integers(1, 5))   # N, D_in, D_out
 seeds = st.integers(0, 2**31 - 1)
 
@@ -19,7 +27,7 @@ def _inputs(seed, n, d, scale=1.0):
 def test_linear_gradients(shape, seed, bias, init):
     n, d, h = shape
     layer = m.Linear(d, h, init=init, std=0.5, bias=bias, seed=seed)
-    assert max(m.check_layer(layer, _inputs(seed, n, d), seed=seed).values()) < 1e-6
+    assert max(m.check_layer(layer, _inputs(seed, n, d), seed=seed, floor=FLOOR).values()) < TOL
 
 
 @SETTINGS
@@ -29,7 +37,7 @@ def test_activation_gradients(shape, seed, kind):
     x = _inputs(seed, n, d, scale=2.0)
     if kind is m.ReLU:
         assume(np.abs(x).min() > 1e-3)            # the kink at 0 has no derivative
-    assert m.check_layer(kind(), x, seed=seed)["x"] < 1e-6
+    assert m.check_layer(kind(), x, seed=seed, floor=FLOOR)["x"] < TOL
 
 
 @SETTINGS
@@ -43,7 +51,7 @@ def test_batchnorm_gradients(shape, seed, training):
     x = _inputs(seed, n, d)
     if training:
         assume(np.all(x.std(axis=0) > 1e-2))     # a near-constant column makes 1/σ huge
-    assert max(m.check_layer(bn, x, seed=seed).values()) < 1e-6
+    assert max(m.check_layer(bn, x, seed=seed, floor=FLOOR).values()) < TOL
 
 
 @SETTINGS
@@ -59,7 +67,7 @@ def test_softmax_cross_entropy_gradient(n, c, seed, scale, onehot):
         loss.forward(z, targets)
         return loss.backward()
 
-    assert m.check_function(lambda z: loss.forward(z, targets), df, logits) < 1e-6
+    assert m.check_function(lambda z: loss.forward(z, targets), df, logits, floor=FLOOR) < TOL
 
 
 @SETTINGS
@@ -73,7 +81,7 @@ def test_binary_cross_entropy_gradient(n, seed, scale):
         loss.forward(v, t)
         return loss.backward()
 
-    assert m.check_function(lambda v: loss.forward(v, t), df, z) < 1e-6
+    assert m.check_function(lambda v: loss.forward(v, t), df, z, floor=FLOOR) < TOL
 
 
 @SETTINGS
@@ -86,7 +94,7 @@ def test_softmax_rows_sum_to_one_and_stay_finite(n, c, seed, scale):
     assert np.isfinite(m.log_softmax(z)).all()
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(seed=seeds, batch_size=st.integers(1, 30), shuffle=st.booleans(), drop_last=st.booleans())
 def test_same_seed_same_training(seed, batch_size, shuffle, drop_last):
     rng = np.random.default_rng(seed)
@@ -113,5 +121,5 @@ def test_whole_model_gradients_with_penalty(shape, seed, lam, half):
     rng = np.random.default_rng(seed)
     model = m.Sequential(m.Linear(d, h, seed=seed, std=0.5), m.Tanh(), m.Linear(h, c, seed=seed + 1, std=0.5))
     X, y = rng.normal(size=(n, d)), rng.integers(0, c, n)
-    errors = m.check_model(model, X, y, m.SoftmaxCrossEntropy(), m.L2Penalty(lam, half=half))
-    assert max(errors.values()) < 1e-6
+    errors = m.check_model(model, X, y, m.SoftmaxCrossEntropy(), m.L2Penalty(lam, half=half), floor=FLOOR)
+    assert max(errors.values()) < TOL
