@@ -12,7 +12,7 @@ from .losses import L2Penalty, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, make_optimizer
 from .train import History, evaluate, fit
-from .gradcheck import check_function, check_layer, check_model, numerical_gradient, relative_error, report
+from .gradcheck import check_function, check_layer, check_loss, check_model, numerical_gradient, relative_error, report
 from .datasets import (ImageData, add_bias_column, binary_subset, load_cifar10, load_cifar10_from,
                        load_circles, load_mnist, load_synth, minmax_scale, scale_pixels, split_last)
 from .idx import read_cifar10_batch, read_idx

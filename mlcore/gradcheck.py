@@ -56,6 +56,16 @@ def check_function(f, df, x, h: float = 1e-5, floor: float = 1e-8) -> float:
     return relative_error(df(x.copy()), numerical_gradient(lambda: f(x), x, h), floor)
 
 
+def check_loss(loss, logits, targets, h: float = 1e-5, floor: float = 1e-8) -> float:
+    """Relative error of ``loss.backward()`` against finite differences of ``loss.forward(·, targets)``."""
+
+    def gradient(z):
+        loss.forward(z, targets)
+        return loss.backward()
+
+    return check_function(lambda z: loss.forward(z, targets), gradient, logits, h, floor)
+
+
 def check_layer(layer, x, *, seed: int = 0, h: float = 1e-5, floor: float = 1e-8) -> dict[str, float]:
     """Check a layer's backward pass against finite differences.
 

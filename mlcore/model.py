@@ -1,6 +1,8 @@
 """A sequential model: layers applied in order, plus the glue training needs."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ._checks import as_float_array, check_choice, check_positive
@@ -72,6 +74,17 @@ class Sequential:
             layer.training = False
         return self
 
+    @contextlib.contextmanager
+    def evaluating(self):
+        """Evaluation mode inside the ``with`` block; each layer's own mode restored after."""
+        modes = [layer.training for layer in self.layers]
+        self.eval()
+        try:
+            yield self
+        finally:
+            for layer, mode in zip(self.layers, modes):
+                layer.training = mode
+
     @property
     def dtype(self):
         params = self.parameters()
@@ -88,13 +101,8 @@ class Sequential:
         """Class probabilities in evaluation mode: ``(N, C)``, or ``(N,)`` for sigmoid output."""
         X = as_float_array(X, "X", ndim=2, dtype=self.dtype)
         check_positive(batch_size, "batch_size", integer=True)
-        was_training = [layer.training for layer in self.layers]
-        self.eval()
-        try:
+        with self.evaluating():
             chunks = [self.forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)]
-        finally:
-            for layer, mode in zip(self.layers, was_training):
-                layer.training = mode
         logits = np.concatenate(chunks)
         if self.output == "sigmoid":
             return sigmoid(logits.reshape(-1))

@@ -57,18 +57,13 @@ def evaluate(model: Sequential, X, y, loss=None, batch_size: int = 4096) -> tupl
     X = as_float_array(X, "X", ndim=2, dtype=model.dtype)
     loss = loss if loss is not None else default_loss(model)
     check_same_rows(X, np.asarray(y))
-    was_training = [layer.training for layer in model.layers]
-    model.eval()
     total, correct = 0.0, 0
-    try:
+    with model.evaluating():
         for i in range(0, X.shape[0], batch_size):
             xb, yb = X[i:i + batch_size], y[i:i + batch_size]
             logits = model.forward(xb)
             total += loss.forward(logits, yb) * xb.shape[0]
             correct += int(np.sum(_predicted(model, logits) == _labels_of(yb)))
-    finally:
-        for layer, mode in zip(model.layers, was_training):
-            layer.training = mode
     return total / X.shape[0], correct / X.shape[0]
 
 

@@ -2,6 +2,7 @@
 import gzip
 import hashlib
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -161,20 +162,14 @@ def test_full_data_switch(monkeypatch):
 
 @pytest.fixture
 def local_server(tmp_path):
-    """A throw-away HTTP server on 127.0.0.1 serving ``tmp_path / "server"``."""
-    import functools
-    import http.server
-    import threading
+    """A throw-away HTTP server on 127.0.0.1 serving ``tmp_path / "server"`` (tools/serve.py)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from serve import serve
     root = tmp_path / "server"
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(root) as url:
+        yield root, url
 
 
 def test_download_with_wrong_checksum_is_refused_and_not_cached(tmp_path, monkeypatch, local_server):
