@@ -12,7 +12,12 @@ Everything is measured in the same run, so the ratios compare like with like:
 * mlcore / scikit-learn and mlcore / PyTorch: epoch-time ratios (< 1: mlcore is faster);
 * floor / mlcore: the epoch's matrix-multiply FLOPs divided by the float32 GEMM rate that
   NumPy reaches on a large matrix product on this machine, over mlcore's epoch time
-  (the fraction of the hardware limit reached).
+  (the fraction of the hardware limit reached);
+* BLAS / mlcore: the time the epoch's own BLAS calls take alone — the same products at
+  the same shapes, back to back, with mlcore's thread setting — over mlcore's epoch time
+  (the fraction of the epoch spent in BLAS; the rest is NumPy and Python overhead).
+  Small products run far below the large-matrix rate, so this, not the floor, is the
+  limit a NumPy implementation can approach.
 
 PyTorch is optional (``pip install torch`` — never a project dependency); without it
 that column is skipped.  The data are the 5 000-image MNIST subset that ships with
@@ -40,6 +45,35 @@ def gemm_rate(n: int = 2048, repeats: int = 5) -> float:
     a @ b
     best = min(_timed(lambda: a @ b) for _ in range(repeats))
     return 2 * n ** 3 / best
+
+
+def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
+    """Seconds one epoch's BLAS calls take alone: forward products, fused weight steps, hidden-layer gradient."""
+    from threadpoolctl import threadpool_limits
+
+    from mlcore._blas import add_product
+    rng = np.random.default_rng(0)
+    x, d1 = rng.random((batch, FEATURES), dtype=np.float32), rng.random((batch, HIDDEN), dtype=np.float32)
+    h, d2 = rng.random((batch, HIDDEN), dtype=np.float32), rng.random((batch, CLASSES), dtype=np.float32)
+    W1, W2 = np.zeros((FEATURES, HIDDEN), np.float32), np.zeros((HIDDEN, CLASSES), np.float32)
+    out1, out2, dh = np.empty((batch, HIDDEN), np.float32), np.empty((batch, CLASSES), np.float32), np.empty_like(h)
+    s1, s2 = np.empty_like(W1), np.empty_like(W2)
+    steps = -(-rows // batch)
+    sample = min(steps, 2000)
+
+    def step_products():
+        for _ in range(sample):
+            np.matmul(x, W1, out=out1)
+            np.matmul(h, W2, out=out2)
+            np.matmul(d2, W2.T, out=dh)
+            add_product(W2, -1e-9, h, d2, s2)
+            add_product(W1, -1e-9, x, d1, s1)
+
+    threads = 1 if batch < m.train.SINGLE_THREAD_BELOW else None
+    with threadpool_limits(limits=threads, user_api="blas"):
+        step_products()
+        best = min(_timed(step_products) for _ in range(repeats))
+    return best * steps / sample
 
 
 def epoch_gemm_flops(rows: int) -> float:
@@ -166,17 +200,24 @@ def main(argv=None):
     else:
         print(f"PyTorch {torch_version} (CPU)")
     print()
+    print(f"times are medians of {args.repeats} epochs (scikit-learn at batch size 1: one epoch, it takes minutes)")
+    print()
     header = (f"{'batch':>5} | {'mlcore s':>9} | {'sklearn s':>9} | {'torch s':>8} | {'mlcore/sklearn':>14} | "
-              f"{'mlcore/torch':>12} | {'floor/mlcore':>12} | accuracy mlcore / sklearn / torch")
+              f"{'mlcore/torch':>12} | {'floor/mlcore':>12} | {'BLAS/mlcore':>11} | "
+              f"accuracy mlcore / sklearn / torch")
     print(header)
     print("-" * len(header))
     for batch in args.batch_sizes:
-        repeats = 1 if batch == 1 else args.repeats
-        t_ml, a_ml = median_run(run_mlcore, repeats, X, y, X_test, y_test, batch, args.lr)
-        t_sk, a_sk = (np.nan, np.nan) if args.no_sklearn else median_run(run_sklearn, repeats, X, y, X_test, y_test, batch, args.lr)
-        t_to, a_to = (np.nan, np.nan) if torch_version is None else median_run(run_torch, repeats, X, y, X_test, y_test, batch, args.lr)
+        t_ml, a_ml = median_run(run_mlcore, args.repeats, X, y, X_test, y_test, batch, args.lr)
+        sk_repeats = 1 if batch == 1 else args.repeats
+        t_sk, a_sk = ((np.nan, np.nan) if args.no_sklearn
+                      else median_run(run_sklearn, sk_repeats, X, y, X_test, y_test, batch, args.lr))
+        t_to, a_to = ((np.nan, np.nan) if torch_version is None
+                      else median_run(run_torch, args.repeats, X, y, X_test, y_test, batch, args.lr))
+        t_blas = blas_only_time(args.rows, batch)
         print(f"{batch:>5} | {t_ml:>9.3f} | {t_sk:>9.3f} | {t_to:>8.3f} | {t_ml / t_sk:>14.2f} | "
-              f"{t_ml / t_to:>12.2f} | {floor / t_ml:>12.0%} | {a_ml:.3f} / {a_sk:.3f} / {a_to:.3f}")
+              f"{t_ml / t_to:>12.2f} | {floor / t_ml:>12.0%} | {t_blas / t_ml:>11.0%} | "
+              f"{a_ml:.3f} / {a_sk:.3f} / {a_to:.3f}")
     print()
     print(f"pure-Python scalar network (2-3-2, SPEC §A Q3 shape): {scalar_step_time() * 1e6:.1f} µs per SGD step")
 

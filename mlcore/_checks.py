@@ -41,7 +41,12 @@ def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = Non
         raise ValueError(f"{name} must not be empty; received {_describe(array)}")
     target = dtype if dtype is not None else (array.dtype if array.dtype.kind == "f" else np.float64)
     array = array.astype(target, copy=False)
-    if finite and not np.isfinite(array).all():
+    # A sum is finite only if every term is (NaN and ±inf propagate), and it reads the
+    # data once without a boolean temporary; only an overflowing sum needs the full test.
+    if finite:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(array, axis=None)
+    if finite and not np.isfinite(total) and not np.isfinite(array).all():
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} must be finite; received {bad} NaN or infinite value(s) "
                          f"in {_describe(array)}")
@@ -57,6 +62,10 @@ def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of integer labels; received {_describe(value)}")
     array = np.asarray(value)
+    if array.dtype == np.int64 and array.ndim == 1 and array.size:       # the common case, checked cheaply
+        low, high = array.min(), array.max()
+        if low >= 0 and (n_classes is None or high < n_classes):
+            return array
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer labels; received {_describe(array)}")
     if array.size == 0:

@@ -100,16 +100,18 @@ def check_model(model, X, y, loss, penalty=None, *, h: float = 1e-5, floor: floa
     model.astype(np.float64)
     X = np.array(as_float_array(X, "X", ndim=2), dtype=np.float64)
     model.loss_and_gradients(X, y, loss, penalty)
+    # Copy every gradient before any perturbed forward pass runs.
+    analytic = {(i, p.name): p.grad.copy() for i, layer in enumerate(model.layers) for p in layer.parameters()}
+
+    def objective():
+        value = loss.forward(model.forward(X), y)
+        return value + (penalty.value(model.parameters()) if penalty is not None else 0.0)
+
     errors = {}
     for i, layer in enumerate(model.layers):
         for p in layer.parameters():
-            analytic = p.grad.copy()
-
-            def objective():
-                value = loss.forward(model.forward(X), y)
-                return value + (penalty.value(model.parameters()) if penalty is not None else 0.0)
-
-            errors[f"{i}.{p.name}"] = relative_error(analytic, numerical_gradient(objective, p.value, h), floor)
+            errors[f"{i}.{p.name}"] = relative_error(analytic[i, p.name], numerical_gradient(objective, p.value, h),
+                                                     floor)
     return errors
 
 

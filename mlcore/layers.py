@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_choice, check_positive, check_probability
+from ._blas import add_product
 from .functional import sigmoid
 
 
@@ -17,19 +18,57 @@ class Parameter:
     """A trainable array and the gradient of the loss with respect to it.
 
     ``decay`` marks the arrays an L2 penalty applies to (weights, not biases).
-    ``grad`` is always the full gradient.  When only a few of its rows can be
-    non-zero (a single sparse input row, as in plain SGD on MNIST), the layer
-    lists those rows in ``sparse_rows`` so that an optimiser may update just
-    them; ``None`` means "treat as dense".
+
+    A layer may record its gradient as a product ``aᵀ b`` (a Linear layer's
+    ``xᵀ δ``) with :meth:`set_grad_product` instead of computing it.  Reading
+    ``grad`` computes the product on first use, so every reader (Adam,
+    momentum, the L2 penalty, gradient checks) sees the full array; plain SGD
+    calls :meth:`add_scaled_grad`, which applies the product to ``value`` in
+    one BLAS call and never builds the gradient at all.
     """
-    __slots__ = ("name", "value", "grad", "decay", "sparse_rows")
+    __slots__ = ("name", "value", "decay", "_grad", "_product")
 
     def __init__(self, name: str, value: np.ndarray, *, decay: bool):
         self.name = name
         self.value = value
-        self.grad = np.zeros_like(value)
         self.decay = decay
-        self.sparse_rows = None
+        self._grad = np.zeros_like(value)
+        self._product = None
+
+    @property
+    def grad(self) -> np.ndarray:
+        """``∂L/∂value``, same shape and dtype as ``value``."""
+        if self._product is not None:
+            a, b = self._product
+            np.matmul(a.T, b, out=self._grad)
+            self._product = None
+        return self._grad
+
+    @grad.setter
+    def grad(self, array: np.ndarray) -> None:
+        self._grad = array
+        self._product = None
+
+    def set_grad_product(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Record ``grad = aᵀ b`` (``a``: (N, rows), ``b``: (N, cols)) without computing it.
+
+        The caller must not modify ``a`` or ``b`` in place afterwards.
+        """
+        if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0] or (a.shape[1], b.shape[1]) != self.value.shape:
+            raise ValueError(f"grad product aᵀb must match {self.name} of shape {self.value.shape}; "
+                             f"received a of shape {a.shape} and b of shape {b.shape}")
+        self._product = (a, b)
+
+    def add_scaled_grad(self, alpha: float) -> None:
+        """``value += alpha · grad`` in place (``alpha = −lr`` is a gradient-descent step).
+
+        ``grad`` itself is left as it was.
+        """
+        if self._product is not None:
+            # _grad serves as scratch; the product stays recorded, so grad is recomputed if read.
+            add_product(self.value, alpha, *self._product, scratch=self._grad)
+        else:
+            self.value += self.value.dtype.type(alpha) * self._grad
 
     def __repr__(self) -> str:
         return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
@@ -120,34 +159,12 @@ class Linear(Layer):
 
     def backward(self, dout, *, input_grad: bool = True):
         x = self._saved("_x")
-        # dW = xᵀ dout sums the per-example outer products over the batch.
-        if x.shape[0] == 1:
-            self._outer_product_grad(x[0], dout[0])
-        else:
-            np.matmul(x.T, dout, out=self.weight.grad)
-            self.weight.sparse_rows = None
+        # dW = xᵀ dout sums the per-example outer products over the batch; it is
+        # recorded, not computed: plain SGD applies it to W without building it.
+        self.weight.set_grad_product(x, dout)
         if self.bias is not None:
-            np.sum(dout, axis=0, out=self.bias.grad)
+            np.add.reduce(dout, axis=0, out=self.bias.grad)
         return dout @ self.weight.value.T if input_grad else None
-
-    def _outer_product_grad(self, x_row, d_row):
-        """``grad = outer(x, d)`` for one example, touching only rows where ``x ≠ 0``.
-
-        MNIST digits are about 80 % zero pixels, so plain SGD writes (and then
-        updates) a fifth of the 784 × H weight gradient instead of all of it.
-        """
-        param, grad = self.weight, self.weight.grad
-        rows = np.flatnonzero(x_row)
-        if rows.size > x_row.size // 2:                     # dense enough: one broadcast pass
-            np.multiply(x_row[:, None], d_row, out=grad)
-            param.sparse_rows = None
-            return
-        if param.sparse_rows is None:
-            grad[...] = 0
-        else:
-            grad[param.sparse_rows] = 0                      # clear the previous example's rows
-        grad[rows] = x_row[rows, None] * d_row
-        param.sparse_rows = rows
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in}, {self.n_out}, bias={self.bias is not None})"

@@ -36,7 +36,7 @@ class SoftmaxCrossEntropy:
             labels = as_labels(targets, "targets", n_classes=n_classes)
             if labels.shape[0] != n:
                 raise ValueError(f"targets must have N={n} entries to match logits; received {labels.shape[0]}")
-            loss = -float(logp[np.arange(n), labels].mean())
+            loss = -float(np.add.reduce(logp[np.arange(n), labels])) / n
             self._cache = (logp, labels)
             return loss
         dense = as_float_array(targets, "targets", ndim=2)
@@ -134,7 +134,6 @@ class L2Penalty:
         for p in parameters:
             if p.decay:
                 p.grad += factor * p.value
-                p.sparse_rows = None
 
     def __repr__(self) -> str:
         return f"L2Penalty(lam={self.lam}, half={self.half})"

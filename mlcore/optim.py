@@ -26,19 +26,12 @@ class SGD(Optimizer):
         super().__init__(parameters, lr)
         self.momentum = check_probability(momentum, "momentum")
         self._velocity = [np.zeros_like(p.value) for p in self.parameters] if self.momentum else None
-        self._scratch = [np.empty_like(p.value) for p in self.parameters]
 
     def step(self) -> None:
         if self._velocity is None:
-            for p, scratch in zip(self.parameters, self._scratch):
-                lr = p.value.dtype.type(self.lr)
-                rows = p.sparse_rows
-                if rows is not None:                 # only these rows of grad are non-zero
-                    p.value[rows] -= lr * p.grad[rows]
-                else:
-                    # lr · grad into a preallocated buffer: no temporary, grad untouched.
-                    np.multiply(p.grad, lr, out=scratch)
-                    p.value -= scratch
+            for p in self.parameters:
+                # One fused pass: a Linear weight's xᵀδ goes straight into W (BLAS gemm/ger).
+                p.add_scaled_grad(-self.lr)
             return
         for p, v in zip(self.parameters, self._velocity):
             v *= self.momentum

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._checks import as_float_array, as_labels, check_positive, check_same_rows
 from .losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
@@ -80,6 +81,13 @@ def _predicted(model, logits):
 def _labels_of(y):
     y = np.asarray(y)
     return y.argmax(axis=1) if y.ndim == 2 else np.round(y).astype(np.int64)
+
+
+#: Below this many rows per batch, training runs BLAS on one thread: waking a
+#: second thread for products this small costs more than it saves (measured on
+#: two cores with the 784-300-10 network: batch 1, 430 → 250 µs per step;
+#: batch 10, 700 → 570 µs; from about 20 rows on, two threads win).
+SINGLE_THREAD_BELOW = 20
 
 
 def _progress_wanted(progress) -> bool:
@@ -199,19 +207,25 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     model.train()
     step = 0
     stop = False
+    threads = 1 if batch_size < SINGLE_THREAD_BELOW else None      # None: leave BLAS as it is
     try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+                threadpool_limits(limits=threads, user_api="blas"):
             for epoch in range(epochs):
                 history.lr.append(optimizer.lr)
                 start_state = _snapshot(model)
                 if shuffle:
                     order = rng.permutation(n)
-                    Xe, ye = X[order], y[order]
+                    ye = y[order]
                 else:
-                    Xe, ye = X, y
+                    ye = y
                 epoch_losses = []
                 for b in range(steps_per_epoch):
-                    xb, yb = Xe[b * batch_size:(b + 1) * batch_size], ye[b * batch_size:(b + 1) * batch_size]
+                    start, stop_row = b * batch_size, min((b + 1) * batch_size, n)
+                    # A shuffled batch is gathered when it is needed: no copy of the whole
+                    # training set per epoch, and the rows are fresh in cache.
+                    xb = X[order[start:stop_row]] if shuffle else X[start:stop_row]
+                    yb = ye[start:stop_row]
                     value = model.loss_and_gradients(xb, yb, loss, penalty)
                     if not math.isfinite(value):
                         _restore(model, start_state)

@@ -75,6 +75,8 @@ def test_sigmoid_model_rejects_non_binary_targets():
      r"init must be one of \['glorot', 'he', 'normal', 'zeros'\]; received 'xavier'"),
     (lambda: m.Linear(3, 2, init=np.zeros((2, 3))), ValueError,
      r"init must have shape \(n_in, n_out\)=\(3, 2\); received shape \(2, 3\)"),
+    (lambda: m.Linear(3, 2).weight.set_grad_product(np.zeros((4, 2)), np.zeros((4, 2))), ValueError,
+     r"grad product aᵀb must match weight of shape \(3, 2\); received a of shape \(4, 2\) and b of shape \(4, 2\)"),
     (lambda: m.Dropout(1.0), ValueError, r"p must lie in \[0, 1\); received 1.0"),
     (lambda: m.Sequential(), ValueError, r"Sequential needs at least one layer"),
     (lambda: m.Sequential(m.Linear(2, 2), "relu"), TypeError, r"layer 1 must be an mlcore Layer; received str"),
@@ -148,3 +150,12 @@ def test_nothing_downloaded_is_unpickled(tmp_path, monkeypatch):
     (tmp_path / "data_batch_1.bin").write_bytes(pickle.dumps({"data": 1}, protocol=2))
     with pytest.raises(ValueError, match=r"data_batch_1.bin"):
         m.load_cifar10_from(tmp_path)
+
+
+def test_finite_data_whose_sum_overflows_is_accepted():
+    from mlcore._checks import as_float_array
+    X = np.full((10, 4), 3e38, dtype=np.float32)             # every value finite, the float32 sum is not
+    assert as_float_array(X, "X") is X
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"X must be finite; received 1 NaN or infinite value"):
+        as_float_array(X, "X")

@@ -150,27 +150,76 @@ def test_float32_is_kept_end_to_end():
     assert all(p.value.dtype == np.float32 for p in model.parameters())
 
 
-def test_single_example_sparse_gradient_matches_dense(rng):
-    """Plain SGD on a sparse row: the row-restricted path equals the dense outer product."""
-    layer = m.Linear(20, 4, seed=0, dtype=np.float64)
-    x = np.zeros((1, 20))
-    x[0, [2, 7, 11]] = [0.5, -1.0, 2.0]
-    dout = rng.normal(size=(1, 4))
+def test_numpy_blas_is_found():
+    """NumPy's wheels ship scipy-openblas64; the fused step must use it, not the fallback."""
+    import os
+
+    from mlcore import _blas
+    if os.environ.get("MLCORE_NUMPY_BLAS") == "0":
+        pytest.skip("MLCORE_NUMPY_BLAS=0 turns the BLAS path off")
+    if "scipy-openblas" not in str(np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]):
+        pytest.skip("this NumPy is not built with scipy-openblas")
+    assert set(_blas._ROUTINES) == {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+@pytest.mark.parametrize("blas", ["numpy-blas", "fallback"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [1, 7])
+def test_fused_sgd_step_equals_explicit_gradient_step(rng, monkeypatch, blas, dtype, rows):
+    """Plain SGD applies xᵀδ to W in one BLAS call; the result is W − lr · xᵀδ, and grad stays readable."""
+    if blas == "fallback":
+        monkeypatch.setattr("mlcore._blas._ROUTINES", {})
+    layer = m.Linear(20, 4, seed=0, dtype=dtype)
+    x = rng.normal(size=(rows, 20)).astype(dtype)
+    x[:, ::3] = 0.0                                          # sparse inputs, as on MNIST
+    dout = rng.normal(size=(rows, 4)).astype(dtype)
     layer.forward(x)
     layer.backward(dout)
-    np.testing.assert_array_equal(layer.weight.sparse_rows, [2, 7, 11])
-    np.testing.assert_allclose(layer.weight.grad, x.T @ dout)
-    # A second example must not leave the first one's rows behind.
-    x2 = np.zeros((1, 20))
-    x2[0, 3] = 1.0
-    layer.forward(x2)
-    layer.backward(dout)
-    np.testing.assert_allclose(layer.weight.grad, x2.T @ dout)
     before = layer.weight.value.copy()
-    opt = m.SGD(layer.parameters(), lr=0.1)
-    opt.step()
-    np.testing.assert_allclose(layer.weight.value, before - 0.1 * (x2.T @ dout))
-    np.testing.assert_allclose(layer.weight.grad, x2.T @ dout)       # the step leaves grad intact
+    m.SGD(layer.parameters(), lr=0.1).step()
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(layer.weight.value, before - dtype(0.1) * (x.T @ dout), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(layer.bias.value, -dtype(0.1) * dout.sum(axis=0), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(layer.weight.grad, x.T @ dout, rtol=rtol, atol=rtol)   # the step leaves grad intact
+    assert layer.weight.value.dtype == dtype and layer.weight.grad.dtype == dtype
+
+
+def test_fused_sgd_step_falls_back_for_non_contiguous_weights(rng):
+    layer = m.Linear(6, 3, seed=0, dtype=np.float64)
+    layer.weight.value = np.asfortranarray(layer.weight.value)  # BLAS path would need C order
+    x, dout = rng.normal(size=(5, 6)), rng.normal(size=(5, 3))
+    layer.forward(x)
+    layer.backward(dout)
+    before = layer.weight.value.copy()
+    m.SGD([layer.weight], lr=0.5).step()
+    np.testing.assert_allclose(layer.weight.value, before - 0.5 * (x.T @ dout), rtol=1e-12)
+
+
+def test_small_batches_run_blas_on_one_thread_and_restore_it():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+    X, y = _blobs(40)
+    model = _mlp()
+    m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.05), epochs=2, batch_size=1,
+          callback=lambda *_: seen.append(blas_threads()))
+    assert all(threads == 1 for threads in seen[0]) and blas_threads() == before
+
+
+def test_a_new_backward_replaces_the_recorded_gradient(rng):
+    layer = m.Linear(5, 2, seed=0, dtype=np.float64)
+    x1, x2, dout = rng.normal(size=(3, 5)), rng.normal(size=(1, 5)), rng.normal(size=(3, 2))
+    layer.forward(x1)
+    layer.backward(dout)
+    layer.forward(x2)
+    layer.backward(dout[:1])
+    np.testing.assert_allclose(layer.weight.grad, x2.T @ dout[:1])
+    layer.weight.grad[...] = 0.0                             # an in-place write sticks
+    np.testing.assert_array_equal(layer.weight.grad, 0.0)
 
 
 def test_batch_one_training_equals_dense_reference():
