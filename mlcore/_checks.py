@@ -63,7 +63,7 @@ def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
         raise TypeError(f"{name} must be an array of integer labels; received {_describe(value)}")
     array = np.asarray(value)
     if array.dtype == np.int64 and array.ndim == 1 and array.size:       # the common case, checked cheaply
-        low, high = array.min(), array.max()
+        low, high = np.minimum.reduce(array), np.maximum.reduce(array)
         if low >= 0 and (n_classes is None or high < n_classes):
             return array
     if array.ndim != 1:

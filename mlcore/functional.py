@@ -54,8 +54,10 @@ def log_softmax(z, axis: int = -1):
     z = np.asarray(z)
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    # ufunc.reduce directly: the ndarray methods add a Python layer that costs more
+    # than the arithmetic on the small arrays of a training step.
+    shifted = z - np.maximum.reduce(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(z, axis: int = -1):
@@ -63,8 +65,8 @@ def softmax(z, axis: int = -1):
     z = np.asarray(z)
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
+    e = np.exp(z - np.maximum.reduce(z, axis=axis, keepdims=True))
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 

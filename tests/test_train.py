@@ -160,6 +160,9 @@ def test_numpy_blas_is_found():
     if "scipy-openblas" not in str(np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]):
         pytest.skip("this NumPy is not built with scipy-openblas")
     assert set(_blas._ROUTINES) == {np.dtype(np.float32), np.dtype(np.float64)}
+    from threadpoolctl import threadpool_info
+    copies = [lib["filepath"] for lib in threadpool_info() if "openblas64_" in lib["filepath"]]
+    assert len(copies) == 1, f"mlcore must reuse NumPy's BLAS, not load another copy: {copies}"
 
 
 @pytest.mark.parametrize("blas", ["numpy-blas", "fallback"])
