@@ -143,6 +143,9 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
 
     Raises ``FloatingPointError`` if the loss becomes non-finite; the weights are
     then reset to their values at the start of that epoch.
+
+    With fewer than :data:`SINGLE_THREAD_BELOW` rows per batch, BLAS runs on one
+    thread for the duration of the call (restored afterwards).
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be an mlcore Sequential; received {type(model).__name__}")

@@ -198,6 +198,21 @@ def test_fused_sgd_step_falls_back_for_non_contiguous_weights(rng):
     np.testing.assert_allclose(layer.weight.value, before - 0.5 * (x.T @ dout), rtol=1e-12)
 
 
+@pytest.mark.parametrize("case", ["column slice of a wider array", "float64 input, float32 weights"])
+def test_fused_sgd_step_handles_inputs_blas_cannot_take_directly(rng, case):
+    layer = m.Linear(6, 3, seed=0, dtype=np.float32)
+    if case == "column slice of a wider array":
+        x = rng.normal(size=(5, 9)).astype(np.float32)[:, :6]      # not C-contiguous
+    else:
+        x = rng.normal(size=(5, 6))
+    dout = rng.normal(size=(5, 3)).astype(np.float32)
+    layer.forward(x)
+    layer.backward(dout)
+    before = layer.weight.value.copy()
+    m.SGD([layer.weight], lr=0.5).step()
+    np.testing.assert_allclose(layer.weight.value, before - 0.5 * (x.T @ dout), rtol=1e-5, atol=1e-6)
+
+
 def test_small_batches_run_blas_on_one_thread_and_restore_it():
     from threadpoolctl import threadpool_info
 
