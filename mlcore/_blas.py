@@ -67,7 +67,10 @@ def add_product(W: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray, scrat
     routines = _ROUTINES.get(W.dtype)
     if (routines is None or a.dtype != W.dtype or b.dtype != W.dtype
             or not (W.flags.c_contiguous and a.flags.c_contiguous and b.flags.c_contiguous)):
-        np.matmul(a.T, b, out=scratch)
+        if a.shape[0] == 1:                     # an outer product: broadcasting beats a K = 1 matmul
+            np.multiply(a.T, b, out=scratch)
+        else:
+            np.matmul(a.T, b, out=scratch)
         scratch *= scratch.dtype.type(alpha)
         W += scratch
         return
