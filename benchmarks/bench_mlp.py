@@ -52,13 +52,12 @@ def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
     """Seconds one epoch's BLAS calls take alone: forward products, fused weight steps, hidden-layer gradient."""
     from threadpoolctl import threadpool_limits
 
-    from mlcore._blas import add_product
     rng = np.random.default_rng(0)
     x, d1 = rng.random((batch, FEATURES), dtype=np.float32), rng.random((batch, HIDDEN), dtype=np.float32)
     h, d2 = rng.random((batch, HIDDEN), dtype=np.float32), rng.random((batch, CLASSES), dtype=np.float32)
     W1, W2 = np.zeros((FEATURES, HIDDEN), np.float32), np.zeros((HIDDEN, CLASSES), np.float32)
+    first, second = m.Parameter("W1", W1, decay=True), m.Parameter("W2", W2, decay=True)
     out1, out2, dh = np.empty((batch, HIDDEN), np.float32), np.empty((batch, CLASSES), np.float32), np.empty_like(h)
-    s1, s2 = np.empty_like(W1), np.empty_like(W2)
     steps = -(-rows // batch)
     sample = min(steps, 2000)
 
@@ -67,11 +66,11 @@ def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
             np.matmul(x, W1, out=out1)
             np.matmul(h, W2, out=out2)
             np.matmul(d2, W2.T, out=dh)
-            add_product(W2, -1e-9, h, d2, s2)
-            add_product(W1, -1e-9, x, d1, s1)
+            for weight, a, b in ((second, h, d2), (first, x, d1)):     # the fused SGD step, as mlcore takes it
+                weight.set_grad_product(a, b)
+                weight.add_scaled_grad(-1e-9)
 
-    threads = 1 if batch < m.train.SINGLE_THREAD_BELOW else None
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with threadpool_limits(limits=m.train.blas_thread_limit(batch), user_api="blas"):
         step_products()
         best = min(_timed(step_products) for _ in range(repeats))
     return best * steps / sample

@@ -15,8 +15,9 @@ two cores, a forward ``matmul`` followed by SciPy's ``gemm`` took 9.8 ms
 instead of 0.8 ms.
 
 When NumPy's BLAS cannot be found (another NumPy build, e.g. conda's MKL or
-macOS Accelerate), :func:`add_product` falls back to ``matmul`` and ``+=``:
-the same result up to rounding, one extra pass over ``W``.
+macOS Accelerate), :func:`add_product` declines and the caller builds the
+gradient and updates with NumPy: the same result up to rounding, two more
+passes over ``W``.
 """
 from __future__ import annotations
 
@@ -56,24 +57,18 @@ def _load_numpy_blas() -> dict:
 _ROUTINES = {} if os.environ.get("MLCORE_NUMPY_BLAS", "1") == "0" else _load_numpy_blas()
 
 
-def add_product(W: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray, scratch: np.ndarray) -> None:
-    """``W += alpha * a.T @ b`` in place.
+def add_product(W: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray) -> bool:
+    """``W += alpha * a.T @ b`` in place with one BLAS call; ``True`` if done.
 
-    ``W``: (n_in, n_out); ``a``: (N, n_in); ``b``: (N, n_out); ``scratch``: an
-    array shaped like ``W`` that the fallback path may overwrite.  One BLAS call
-    when ``W``, ``a`` and ``b`` are C-contiguous and share a float32/float64
-    dtype; otherwise NumPy.
+    ``W``: (n_in, n_out); ``a``: (N, n_in); ``b``: (N, n_out).  Returns
+    ``False`` (and leaves ``W`` alone) unless NumPy's BLAS was found and ``W``,
+    ``a`` and ``b`` are C-contiguous arrays of one float32/float64 dtype; the
+    caller then builds the gradient and updates with NumPy.
     """
     routines = _ROUTINES.get(W.dtype)
     if (routines is None or a.dtype != W.dtype or b.dtype != W.dtype
             or not (W.flags.c_contiguous and a.flags.c_contiguous and b.flags.c_contiguous)):
-        if a.shape[0] == 1:                     # an outer product: broadcasting beats a K = 1 matmul
-            np.multiply(a.T, b, out=scratch)
-        else:
-            np.matmul(a.T, b, out=scratch)
-        scratch *= scratch.dtype.type(alpha)
-        W += scratch
-        return
+        return False
     gemm, ger = routines
     n, n_in = a.shape
     n_out = b.shape[1]
@@ -82,3 +77,4 @@ def add_product(W: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray, scrat
     else:
         gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, n_in, n_out, n, alpha, a.ctypes.data, n_in,
              b.ctypes.data, n_out, 1.0, W.ctypes.data, n_out)
+    return True

@@ -41,16 +41,24 @@ def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = Non
         raise ValueError(f"{name} must not be empty; received {_describe(array)}")
     target = dtype if dtype is not None else (array.dtype if array.dtype.kind == "f" else np.float64)
     array = array.astype(target, copy=False)
-    # A sum is finite only if every term is (NaN and ±inf propagate), and it reads the
-    # data once without a boolean temporary; only an overflowing sum needs the full test.
-    if finite:
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = np.add.reduce(array, axis=None)
-    if finite and not np.isfinite(total) and not np.isfinite(array).all():
+    if finite and not _all_finite(array):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} must be finite; received {bad} NaN or infinite value(s) "
                          f"in {_describe(array)}")
     return array
+
+
+def _all_finite(array: np.ndarray) -> bool:
+    """True when no entry is NaN or ±inf.
+
+    A sum is finite only if every term is (NaN and ±inf propagate), and it reads
+    the data once without a boolean temporary; only a sum that overflows needs
+    the entrywise test.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(array, axis=None)):
+            return True
+    return bool(np.isfinite(array).all())
 
 
 def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
@@ -62,10 +70,6 @@ def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of integer labels; received {_describe(value)}")
     array = np.asarray(value)
-    if array.dtype == np.int64 and array.ndim == 1 and array.size:       # the common case, checked cheaply
-        low, high = np.minimum.reduce(array), np.maximum.reduce(array)
-        if low >= 0 and (n_classes is None or high < n_classes):
-            return array
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer labels; received {_describe(array)}")
     if array.size == 0:
@@ -76,11 +80,14 @@ def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
                              f"such as {array[array != np.round(array)][:3].tolist()}")
     elif array.dtype.kind not in "iub":
         raise TypeError(f"{name} must hold integer labels; received {_describe(array)}")
-    labels = array.astype(np.int64)
-    if labels.min() < 0:
-        raise ValueError(f"{name} must be non-negative; received minimum label {labels.min()}")
-    if n_classes is not None and labels.max() >= n_classes:
-        raise ValueError(f"{name} must be < n_classes={n_classes}; received label {labels.max()}")
+    labels = array.astype(np.int64, copy=False)
+    # ufunc.reduce directly: called on every training batch, where the ndarray
+    # methods' Python layer costs more than the work.
+    low, high = np.minimum.reduce(labels), np.maximum.reduce(labels)
+    if low < 0:
+        raise ValueError(f"{name} must be non-negative; received minimum label {low}")
+    if n_classes is not None and high >= n_classes:
+        raise ValueError(f"{name} must be < n_classes={n_classes}; received label {high}")
     return labels
 
 

@@ -40,7 +40,10 @@ class Parameter:
         """``∂L/∂value``, same shape and dtype as ``value``."""
         if self._product is not None:
             a, b = self._product
-            np.matmul(a.T, b, out=self._grad)
+            if a.shape[0] == 1:          # one example: an outer product, far cheaper by broadcasting than a K=1 matmul
+                np.multiply(a.T, b, out=self._grad)
+            else:
+                np.matmul(a.T, b, out=self._grad)
             self._product = None
         return self._grad
 
@@ -64,11 +67,9 @@ class Parameter:
 
         ``grad`` itself is left as it was.
         """
-        if self._product is not None:
-            # _grad serves as scratch; the product stays recorded, so grad is recomputed if read.
-            add_product(self.value, alpha, *self._product, scratch=self._grad)
-        else:
-            self.value += self.value.dtype.type(alpha) * self._grad
+        if self._product is not None and add_product(self.value, alpha, *self._product):
+            return
+        self.value += self.value.dtype.type(alpha) * self.grad
 
     def __repr__(self) -> str:
         return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"

@@ -14,10 +14,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._checks import check_choice, check_positive
-from .layers import Linear, activation as make_activation
+from .layers import ACTIVATIONS, Linear, activation as make_activation
 from .losses import L2Penalty
 from .model import Sequential
-from .optim import make_optimizer
+from .optim import OPTIMIZERS, make_optimizer
 from .train import fit as train
 
 
@@ -51,9 +51,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.init = init
         self.random_state = random_state
 
+    def _seed(self) -> int:
+        return 0 if self.random_state is None else int(self.random_state)
+
     def _build(self, n_features: int, n_classes: int) -> Sequential:
-        layers, n_in = [], n_features
-        seed = 0 if self.random_state is None else int(self.random_state)
+        layers, n_in, seed = [], n_features, self._seed()
         for i, width in enumerate(self.hidden_layer_sizes):
             check_positive(width, f"hidden_layer_sizes[{i}]", integer=True)
             layers += [Linear(n_in, width, init=self.init, seed=seed + i), make_activation(self.activation)]
@@ -63,8 +65,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Train on ``X`` of shape ``(n_samples, n_features)`` and labels ``y`` of any hashable type."""
-        check_choice(self.activation, "activation", ("relu", "tanh", "sigmoid"))
-        check_choice(self.optimizer, "optimizer", ("sgd", "adam"))
+        check_choice(self.activation, "activation", ACTIVATIONS)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch_size", integer=True)
         check_positive(self.alpha, "alpha", allow_zero=True)
@@ -81,7 +83,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         optimizer = make_optimizer(self.optimizer, self.model_.parameters(), **kwargs)
         self.history_ = train(self.model_, X.astype(np.float32), encoded, optimizer=optimizer, epochs=self.epochs,
                               batch_size=min(self.batch_size, X.shape[0]),
-                              seed=0 if self.random_state is None else int(self.random_state),
+                              seed=self._seed(),
                               penalty=L2Penalty(self.alpha, half=True) if self.alpha else None)
         self.loss_curve_ = list(self.history_.epoch_loss)
         self.n_iter_ = self.history_.epochs_run

@@ -90,6 +90,11 @@ def _labels_of(y):
 SINGLE_THREAD_BELOW = 20
 
 
+def blas_thread_limit(batch_size: int) -> int | None:
+    """BLAS threads :func:`fit` allows for this batch size: 1, or ``None`` (unchanged)."""
+    return 1 if batch_size < SINGLE_THREAD_BELOW else None
+
+
 def _progress_wanted(progress) -> bool:
     if progress != "auto":
         return bool(progress)
@@ -210,25 +215,21 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     model.train()
     step = 0
     stop = False
-    threads = 1 if batch_size < SINGLE_THREAD_BELOW else None      # None: leave BLAS as it is
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
-                threadpool_limits(limits=threads, user_api="blas"):
+                threadpool_limits(limits=blas_thread_limit(batch_size), user_api="blas"):
             for epoch in range(epochs):
                 history.lr.append(optimizer.lr)
                 start_state = _snapshot(model)
-                if shuffle:
-                    order = rng.permutation(n)
-                    ye = y[order]
-                else:
-                    ye = y
+                order = rng.permutation(n) if shuffle else None
                 epoch_losses = []
                 for b in range(steps_per_epoch):
-                    start, stop_row = b * batch_size, min((b + 1) * batch_size, n)
                     # A shuffled batch is gathered when it is needed: no copy of the whole
                     # training set per epoch, and the rows are fresh in cache.
-                    xb = X[order[start:stop_row]] if shuffle else X[start:stop_row]
-                    yb = ye[start:stop_row]
+                    rows = slice(b * batch_size, (b + 1) * batch_size)
+                    if order is not None:
+                        rows = order[rows]
+                    xb, yb = X[rows], y[rows]
                     value = model.loss_and_gradients(xb, yb, loss, penalty)
                     if not math.isfinite(value):
                         _restore(model, start_state)
