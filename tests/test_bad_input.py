@@ -26,21 +26,22 @@ CASES = [
     (dict(X=np.full((10, 4), np.nan)), ValueError, r"X must be finite; received 40 NaN or infinite"),
     (dict(X=np.full((10, 4), np.inf)), ValueError, r"X must be finite"),
     (dict(y=np.array([0, 1, 2, 0, 1, 0, 0, 0, 0, 0])), ValueError,
-     r"targets must be < n_classes=2; received label 2"),
+     r"y must be < n_classes=2; received label 2"),
     (dict(y=-np.ones(10, dtype=int)), ValueError, r"y must be non-negative; received minimum label -1"),
     (dict(y=np.full(10, 0.5)), ValueError, r"y must hold whole-number labels"),
     (dict(y=np.array(["a"] * 10)), TypeError, r"y must hold integer labels"),
     (dict(X=np.zeros((0, 4)), y=np.zeros(0, dtype=int)), ValueError, r"X must not be empty"),
     (dict(X=np.array([["a"] * 4] * 10)), TypeError, r"X must hold real numbers"),
-    (dict(X=np.zeros((10, 5))), ValueError, r"Linear\(4, 3\) expects input of shape \(N, 4\); received shape \(5, 5\)"),
-    (dict(batch_size=0), ValueError, r"batch_size must be finite and > 0; received 0"),
+    (dict(X=np.zeros((10, 5))), ValueError, r"X must have 4 columns, the model's input width; received 5"),
+    (dict(batch_size=0), ValueError, r"batch_size must be >= 1; received 0"),
     (dict(batch_size=11), ValueError, r"batch_size must be <= the number of training rows \(10\); received 11"),
     (dict(batch_size=2.5), TypeError, r"batch_size must be an integer; received float 2.5"),
-    (dict(epochs=0), ValueError, r"epochs must be finite and > 0; received 0"),
-    (dict(check_every=-1), ValueError, r"check_every must be finite and > 0"),
+    (dict(epochs=0), ValueError, r"epochs must be >= 1; received 0"),
+    (dict(check_every=-1), ValueError, r"check_every must be >= 1; received -1"),
     (dict(patience=3), ValueError, r"patience \(early stopping\) needs validation data"),
     (dict(validation=np.zeros((3, 4))), TypeError, r"validation must be a pair \(X_val, y_val\)"),
-    (dict(validation=(np.zeros((3, 5)), np.zeros(3, dtype=int))), ValueError, r"Linear\(4, 3\) expects input"),
+    (dict(validation=(np.zeros((3, 5)), np.zeros(3, dtype=int))), ValueError,
+     r"validation\[0\] must have 4 columns, the model's input width; received 5"),
     (dict(validation=(np.zeros((3, 4)), np.zeros(2, dtype=int))), ValueError,
      r"validation\[0\] and validation\[1\] must have the same number of rows; received 3 and 2"),
     (dict(lr_decay=-0.5), ValueError, r"lr_decay must be finite and > 0; received -0.5"),
@@ -102,8 +103,8 @@ def test_sigmoid_model_rejects_non_binary_targets():
     (lambda: m.relative_error(np.zeros(2), np.zeros(3)), ValueError, r"must have the same shape"),
     (lambda: m.read_idx("no/such/file.idx"), FileNotFoundError, r"IDX file not found"),
     (lambda: m.Sequential(m.Linear(2, 2)).predict(np.zeros(2)), ValueError, r"X must be 2-D"),
-    (lambda: m.Sequential(m.Linear(4, 3), m.ReLU(), m.Linear(5, 2)).forward(np.zeros((2, 4))), ValueError,
-     r"Linear\(5, 2\) expects input of shape \(N, 5\); received shape \(2, 3\)"),
+    (lambda: m.Sequential(m.Linear(4, 3), m.ReLU(), m.Linear(5, 2)), ValueError,
+     r"layer 2 \(Linear\(5, 2, bias=True\)\) expects 5 inputs but layer 0 produces 3"),
     (lambda: m.activation("gelu"), ValueError, r"activation must be one of \['relu', 'sigmoid', 'tanh'\]; received 'gelu'"),
     (lambda: m.Sequential(m.Linear(2, 2)).load_state_dict({"0.weight": np.zeros((3, 3)), "0.bias": np.zeros(2)}),
      ValueError, r"state\['0.weight'\] must have shape \(2, 2\); received \(3, 3\)"),
@@ -113,7 +114,7 @@ def test_sigmoid_model_rejects_non_binary_targets():
     (lambda: m.Linear(2, 2, init="normal", std=-1.0), ValueError, r"std must be finite and > 0; received -1.0"),
     (lambda: m.BatchNorm1d(3).forward(np.zeros((4, 2), dtype=np.float32)), ValueError,
      r"BatchNorm1d\(3\) expects input of shape \(N, 3\); received shape \(4, 2\)"),
-    (lambda: m.ScalarNetwork.assignment_example().train_epoch([[0.0, 0.0]], [0], lr=0), ValueError, r"lr must be > 0"),
+    (lambda: m.ScalarNetwork.assignment_example().train_epoch([[0.0, 0.0]], [0], lr=0), ValueError, r"lr must be finite and > 0; received 0"),
 ])
 def test_api_rejects(call, error, message):
     with pytest.raises(error, match=message):
@@ -130,7 +131,7 @@ def test_validation_data_with_nan_is_refused():
 
 
 def test_validation_labels_out_of_range_are_refused():
-    with pytest.raises(ValueError, match=r"targets must be < n_classes=2; received label 7"):
+    with pytest.raises(ValueError, match=r"validation\[1\] must be < n_classes=2; received label 7"):
         _fit(validation=(np.zeros((2, 4)), np.array([0, 7])))
 
 

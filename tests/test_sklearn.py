@@ -54,9 +54,9 @@ def test_same_random_state_same_model():
 @pytest.mark.parametrize("params,message", [
     (dict(activation="gelu"), r"activation must be one of"),
     (dict(optimizer="lbfgs"), r"optimizer must be one of"),
-    (dict(epochs=0), r"epochs must be finite and > 0"),
+    (dict(epochs=0), r"epochs must be >= 1; received 0"),
     (dict(alpha=-1.0), r"alpha must be finite and >= 0"),
-    (dict(hidden_layer_sizes=(0,)), r"hidden_layer_sizes\[0\] must be finite and > 0"),
+    (dict(hidden_layer_sizes=(0,)), r"hidden_layer_sizes\[0\] must be >= 1; received 0"),
 ])
 def test_bad_parameters(params, message):
     X, y = _data()

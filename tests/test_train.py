@@ -140,7 +140,7 @@ def test_divergence_raises_and_keeps_finite_weights():
     X, y = _blobs()
     X = X * 1e3
     model = _mlp()
-    with pytest.raises(FloatingPointError, match=r"diverged at epoch 1.*smaller learning rate"):
+    with pytest.raises(FloatingPointError, match=r"diverged: the loss became nan at epoch 1.*smaller learning rate"):
         m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=1e6), epochs=3, batch_size=10)
     assert all(np.isfinite(p.value).all() for p in model.parameters())
 
@@ -148,92 +148,6 @@ def test_divergence_raises_and_keeps_finite_weights():
 def test_float32_is_kept_end_to_end():
     model, _ = _run(epochs=1)
     assert all(p.value.dtype == np.float32 for p in model.parameters())
-
-
-def test_numpy_blas_is_found():
-    """NumPy's wheels ship scipy-openblas64; the fused step must use it, not the fallback."""
-    import os
-
-    from mlcore import _blas
-    if os.environ.get("MLCORE_NUMPY_BLAS") == "0":
-        pytest.skip("MLCORE_NUMPY_BLAS=0 turns the BLAS path off")
-    if "scipy-openblas" not in str(np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]):
-        pytest.skip("this NumPy is not built with scipy-openblas")
-    assert set(_blas._ROUTINES) == {np.dtype(np.float32), np.dtype(np.float64)}
-    from threadpoolctl import threadpool_info
-    copies = [lib["filepath"] for lib in threadpool_info() if "openblas64_" in lib["filepath"]]
-    assert len(copies) == 1, f"mlcore must reuse NumPy's BLAS, not load another copy: {copies}"
-
-
-@pytest.mark.parametrize("blas", ["numpy-blas", "fallback"])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("rows", [1, 7])
-def test_fused_sgd_step_equals_explicit_gradient_step(rng, monkeypatch, blas, dtype, rows):
-    """Plain SGD applies xᵀδ to W in one BLAS call; the result is W − lr · xᵀδ, and grad stays readable."""
-    if blas == "fallback":
-        monkeypatch.setattr("mlcore._blas._ROUTINES", {})
-    layer = m.Linear(20, 4, seed=0, dtype=dtype)
-    x = rng.normal(size=(rows, 20)).astype(dtype)
-    x[:, ::3] = 0.0                                          # sparse inputs, as on MNIST
-    dout = rng.normal(size=(rows, 4)).astype(dtype)
-    layer.forward(x)
-    layer.backward(dout)
-    before = layer.weight.value.copy()
-    m.SGD(layer.parameters(), lr=0.1).step()
-    rtol = 1e-6 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(layer.weight.value, before - dtype(0.1) * (x.T @ dout), rtol=rtol, atol=rtol)
-    np.testing.assert_allclose(layer.bias.value, -dtype(0.1) * dout.sum(axis=0), rtol=rtol, atol=rtol)
-    np.testing.assert_allclose(layer.weight.grad, x.T @ dout, rtol=rtol, atol=rtol)   # the step leaves grad intact
-    assert layer.weight.value.dtype == dtype and layer.weight.grad.dtype == dtype
-
-
-@pytest.mark.parametrize("case", ["Fortran-ordered weights", "column slice of a wider input",
-                                  "float64 input, float32 weights"])
-def test_fused_sgd_step_handles_arrays_blas_cannot_take_directly(rng, case):
-    dtype = np.float64 if case == "Fortran-ordered weights" else np.float32
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    layer = m.Linear(6, 3, seed=0, dtype=dtype)
-    x = rng.normal(size=(5, 6)).astype(dtype)
-    if case == "Fortran-ordered weights":
-        layer.weight.value = np.asfortranarray(layer.weight.value)
-    elif case == "column slice of a wider input":
-        x = rng.normal(size=(5, 9)).astype(np.float32)[:, :6]      # not C-contiguous
-    else:
-        x = x.astype(np.float64)
-    dout = rng.normal(size=(5, 3)).astype(dtype)
-    layer.forward(x)
-    layer.backward(dout)
-    before = layer.weight.value.copy()
-    m.SGD([layer.weight], lr=0.5).step()
-    np.testing.assert_allclose(layer.weight.value, before - 0.5 * (x.T @ dout), rtol=tol, atol=tol / 10)
-    np.testing.assert_allclose(layer.weight.grad, x.T @ dout, rtol=tol, atol=tol / 10)
-
-
-def test_small_batches_run_blas_on_one_thread_and_restore_it():
-    from threadpoolctl import threadpool_info
-
-    def blas_threads():
-        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-
-    before = blas_threads()
-    seen = []
-    X, y = _blobs(40)
-    model = _mlp()
-    m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.05), epochs=2, batch_size=1,
-          callback=lambda *_: seen.append(blas_threads()))
-    assert all(threads == 1 for threads in seen[0]) and blas_threads() == before
-
-
-def test_a_new_backward_replaces_the_recorded_gradient(rng):
-    layer = m.Linear(5, 2, seed=0, dtype=np.float64)
-    x1, x2, dout = rng.normal(size=(3, 5)), rng.normal(size=(1, 5)), rng.normal(size=(3, 2))
-    layer.forward(x1)
-    layer.backward(dout)
-    layer.forward(x2)
-    layer.backward(dout[:1])
-    np.testing.assert_allclose(layer.weight.grad, x2.T @ dout[:1])
-    layer.weight.grad[...] = 0.0                             # an in-place write sticks
-    np.testing.assert_array_equal(layer.weight.grad, 0.0)
 
 
 def test_batch_one_training_equals_dense_reference():
@@ -257,3 +171,148 @@ def test_max_steps_stops_mid_epoch_and_checks_at_the_end():
     assert hist.steps_run == 25 and hist.epochs_run == 3
     assert hist.check_step == [9, 19, 24]
     assert len(hist.epoch_loss) == 3
+
+
+# -- training that cannot lose the model (divergence guard) ------------------------------
+
+def _state(model):
+    return {k: v.copy() for k, v in model.state_dict().items()}
+
+
+def test_divergence_in_the_last_step_is_caught():
+    """The last update is checked too: fit never returns non-finite weights."""
+    X, y = _blobs(40)
+    model = _mlp()
+    with pytest.raises(FloatingPointError, match=r"non-finite by the end of epoch 1, batch 1 of 1"):
+        m.fit(model, X * 1e3, y, optimizer=m.SGD(model.parameters(), lr=1e36), epochs=1, batch_size=40)
+    assert model.is_finite()
+    np.testing.assert_array_equal(model.layers[0].weight.value, _mlp().layers[0].weight.value)
+
+
+def test_divergence_restores_the_last_state_with_a_finite_loss_including_buffers():
+    """Restored weights give a finite loss, batch-norm buffers are restored, the model is in eval mode."""
+    X, y = _blobs(200)
+    model = m.Sequential(m.Linear(2, 16, seed=0), m.BatchNorm1d(16), m.ReLU(), m.Linear(16, 3, seed=1))
+    snapshots = []
+    optimizer = m.SGD(model.parameters(), lr=0.05)
+
+    def blow_up_in_epoch_three(epoch, model, history):
+        snapshots.append(_state(model))
+        if epoch == 1:
+            optimizer.lr = 1e30
+    with pytest.raises(FloatingPointError, match=r"diverged: .* epoch 3, batch \d+ of 10.*evaluation mode"):
+        m.fit(model, X, y, optimizer=optimizer, epochs=5, batch_size=20, callback=blow_up_in_epoch_three)
+    assert model.is_finite() and not any(layer.training for layer in model.layers)
+    restored = model.state_dict()
+    assert any(all(np.array_equal(restored[k], snap[k]) for k in restored) for snap in snapshots)
+    assert np.isfinite(m.evaluate(model, X, y)[0])
+    assert "1.running_mean" in restored and np.isfinite(restored["1.running_var"]).all()
+
+
+@pytest.mark.parametrize("case, message", [
+    ("bad label in the last row", r"y must be < n_classes=3; received label 3"),
+    ("validation of the wrong width", r"validation\[0\] must have 2 columns"),
+    ("batch of one under batch norm", r"gives the last batch of each epoch .* a single row.*drop_last=True"),
+    ("optimizer of another model", r"optimizer updates 4 parameter\(s\) that do not belong to model"),
+    ("one-hot of the wrong width", r"y one-hot rows must have 3 columns, one per model output; received 4"),
+])
+def test_bad_input_is_refused_before_any_weight_changes(case, message):
+    X, y = _blobs(41)
+    model = m.Sequential(m.Linear(2, 16, seed=0), m.BatchNorm1d(16), m.ReLU(), m.Linear(16, 3, seed=1))
+    kwargs = dict(optimizer=m.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=8, drop_last=True)
+    if case == "bad label in the last row":
+        y = y.copy()
+        y[-1] = 3
+    elif case == "validation of the wrong width":
+        kwargs["validation"] = (np.zeros((5, 3)), np.zeros(5, dtype=int))
+    elif case == "batch of one under batch norm":
+        kwargs.update(batch_size=10, drop_last=False)          # 41 = 4·10 + 1
+    elif case == "optimizer of another model":
+        kwargs["optimizer"] = m.SGD(_mlp().parameters(), lr=0.1)
+    else:
+        y = np.eye(4)[y % 4]
+    before = _state(model)
+    with pytest.raises(ValueError, match=message):
+        m.fit(model, X, y, **kwargs)
+    after = model.state_dict()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_a_layer_used_twice_is_refused():
+    relu, linear = m.ReLU(), m.Linear(4, 4)
+    with pytest.raises(ValueError, match=r"layer 2 is the same object as layer 0.*new Linear"):
+        m.Sequential(linear, relu, linear)
+
+
+@pytest.mark.parametrize("name", ["shuffle", "drop_last", "eval_train", "progress"])
+def test_flags_refuse_truthy_strings(name):
+    X, y = _blobs(20)
+    model = _mlp()
+    with pytest.raises(TypeError, match=rf"{name} must be True or False; received str 'no'"):
+        m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=5, **{name: "no"})
+
+
+def test_seed_is_checked_by_type():
+    X, y = _blobs(20)
+    model = _mlp()
+    with pytest.raises(TypeError, match=r"seed must be a non-negative integer or None; received str 'abc'"):
+        m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=5, seed="abc")
+
+
+def test_fit_leaves_the_model_in_eval_mode_when_a_callback_raises():
+    X, y = _blobs(20)
+    model = m.Sequential(m.Linear(2, 4), m.Dropout(0.5), m.Linear(4, 3))
+
+    def stop(*_):
+        raise KeyError("from the callback")
+    with pytest.raises(KeyError):
+        m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=5, callback=stop)
+    assert not any(layer.training for layer in model.layers)
+
+
+# -- the model owns its output link and its buffers ----------------------------------------
+
+def test_model_owns_loss_labels_and_targets():
+    soft = _mlp()
+    sig = m.Sequential(m.Linear(2, 1), output="sigmoid")
+    assert isinstance(soft.default_loss(), m.SoftmaxCrossEntropy)
+    assert isinstance(sig.default_loss(), m.SigmoidBinaryCrossEntropy)
+    logits = np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(soft.labels_from_logits(logits), [1, 0])
+    np.testing.assert_array_equal(sig.labels_from_logits(np.array([[0.3], [-0.2]])), [1, 0])
+    with pytest.raises(ValueError, match=r"y must hold 0/1 targets"):
+        sig.check_targets(np.array([0.0, 2.0]))
+    with pytest.raises(ValueError, match=r"a sigmoid-output model needs one logit per row"):
+        m.Sequential(m.Linear(2, 3), output="sigmoid")
+
+
+def test_predict_and_evaluate_agree_on_labels():
+    X, y = _blobs(100)
+    model, _ = _run()
+    _, acc = m.evaluate(model, X, y)
+    assert acc == pytest.approx((model.predict(X) == y).mean())
+
+
+def test_buffers_are_saved_loaded_and_cast_without_naming_the_layer():
+    class Counter(m.Layer):
+        buffer_names = ("seen",)
+
+        def __init__(self):
+            self.seen = np.zeros(3, dtype=np.float32)
+
+        def forward(self, x):
+            self.seen += 1
+            return x
+
+        def backward(self, dout, *, input_grad=True):
+            return dout
+
+    model = m.Sequential(m.Linear(2, 3), Counter())
+    model.forward(np.zeros((1, 2), dtype=np.float32))
+    state = model.state_dict()
+    assert set(state) == {"0.weight", "0.bias", "1.seen"}
+    model.forward(np.zeros((1, 2), dtype=np.float32))
+    model.load_state_dict(state)
+    np.testing.assert_array_equal(model.layers[1].seen, 1.0)
+    model.astype(np.float64)
+    assert model.layers[1].seen.dtype == np.float64
