@@ -6,6 +6,7 @@ who pastes their own arrays learns at once what is wrong.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -29,7 +30,7 @@ def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = Non
     """
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of numbers; received {_describe(value)}")
-    array = np.asarray(value)
+    array = _asarray(value, name)
     if array.dtype.kind not in "fiu":
         raise TypeError(f"{name} must hold real numbers; received {_describe(array)}")
     if ndim is not None:
@@ -40,12 +41,26 @@ def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = Non
     if not allow_empty and array.size == 0:
         raise ValueError(f"{name} must not be empty; received {_describe(array)}")
     target = dtype if dtype is not None else (array.dtype if array.dtype.kind == "f" else np.float64)
-    array = array.astype(target, copy=False)
+    original = array
+    with np.errstate(over="ignore", invalid="ignore"):
+        array = array.astype(target, copy=False)
     if finite and not _all_finite(array):
+        if _all_finite(original):
+            raise ValueError(f"{name} holds values too large for {np.dtype(target)} "
+                             f"(largest magnitude {np.abs(original).max():g})")
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} must be finite; received {bad} NaN or infinite value(s) "
                          f"in {_describe(array)}")
     return array
+
+
+def _asarray(value, name: str) -> np.ndarray:
+    """``np.asarray`` with NumPy's own complaints (ragged lists, odd objects) turned into ours."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise TypeError(f"{name} must be a rectangular array of numbers; received {_describe(value)} "
+                        f"that NumPy cannot turn into one ({err})") from None
 
 
 def _all_finite(array: np.ndarray) -> bool:
@@ -61,7 +76,7 @@ def _all_finite(array: np.ndarray) -> bool:
     return bool(np.isfinite(array).all())
 
 
-def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
+def as_labels(value, name: str, *, n_classes: int | None = None, n_classes_name: str = "n_classes") -> np.ndarray:
     """Return integer class labels as an int64 vector, or raise a clear error.
 
     Floats that are whole numbers (``2.0``) are accepted; ``2.5``, negatives and
@@ -69,7 +84,7 @@ def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
     """
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of integer labels; received {_describe(value)}")
-    array = np.asarray(value)
+    array = _asarray(value, name)
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer labels; received {_describe(array)}")
     if array.size == 0:
@@ -87,20 +102,27 @@ def as_labels(value, name: str, *, n_classes: int | None = None) -> np.ndarray:
     if low < 0:
         raise ValueError(f"{name} must be non-negative; received minimum label {low}")
     if n_classes is not None and high >= n_classes:
-        raise ValueError(f"{name} must be < n_classes={n_classes}; received label {high}")
+        raise ValueError(f"{name} must be < {n_classes_name}={n_classes}; received label {high}")
     return labels
 
 
 def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool = False):
     """Check that ``value`` is a (positive) real or integer scalar and return it."""
     kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
         what = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {what}; received {_describe(value)}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+    if not _finite_number(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be finite and {bound}; received {value!r}")
     return value
+
+
+def _finite_number(value) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:            # an integer too large for a float
+        return False
 
 
 def check_probability(value, name: str, *, allow_one: bool = False) -> float:
@@ -135,9 +157,13 @@ def check_same_rows(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str
 def as_batch(value, name: str) -> np.ndarray:
     """A layer's input: float arrays pass untouched (the hot path); anything else
     goes through :func:`as_float_array` (lists converted, strings refused)."""
-    if type(value) is np.ndarray and value.dtype.kind == "f":
-        return value
-    return as_float_array(value, name, finite=False, allow_empty=True)
+    if not (type(value) is np.ndarray and value.dtype.kind == "f"):
+        value = as_float_array(value, name, finite=False, allow_empty=True)
+    if not _all_finite(value):
+        # FloatingPointError, not ValueError: inside training this is how divergence
+        # shows, and fit's guard takes it as such.
+        raise FloatingPointError(f"{name} must be finite; received NaN or infinite values in {_describe(value)}")
+    return value
 
 
 def check_flag(value, name: str) -> bool:
@@ -147,15 +173,18 @@ def check_flag(value, name: str) -> bool:
     return bool(value)
 
 
-def check_seed(value, name: str = "seed", *, allow_none: bool = True):
-    """A seed for ``numpy.random.default_rng``: a non-negative integer (or ``None`` where allowed)."""
+def check_seed(value, name: str = "seed", *, allow_none: bool = True, legacy: bool = False):
+    """A seed for ``numpy.random.default_rng``: a non-negative integer (or ``None`` where allowed).
+
+    ``legacy``: a seed for NumPy's ``RandomState`` (and scikit-learn), below 2**32.
+    """
     if value is None and allow_none:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         what = "a non-negative integer" + (" or None" if allow_none else "")
         raise TypeError(f"{name} must be {what}; received {_describe(value)}")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0; received {value!r}")
+    if value < 0 or (legacy and value >= 2 ** 32):
+        raise ValueError(f"{name} must be >= 0{' and < 2**32' if legacy else ''}; received {value!r}")
     return int(value)
 
 
@@ -185,3 +214,12 @@ def check_integer(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}; received {value!r}")
     return int(value)
+
+
+def check_real(value, name: str) -> float:
+    """A finite real number of any sign (``bool`` refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; received {_describe(value)}")
+    if not _finite_number(value):
+        raise ValueError(f"{name} must be finite; received {value!r}")
+    return float(value)

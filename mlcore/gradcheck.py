@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_positive
+from ._checks import _describe, as_float_array, check_callable, check_positive
 
 
 def relative_error(analytic, numeric, floor: float = 1e-8) -> float:
@@ -14,8 +14,9 @@ def relative_error(analytic, numeric, floor: float = 1e-8) -> float:
     (~1e-6, e.g. behind saturated logits), where finite differences carry an
     absolute noise of ~1e-10 that is no sign of a wrong formula.
     """
-    a = np.asarray(analytic, dtype=np.float64)
-    b = np.asarray(numeric, dtype=np.float64)
+    a = as_float_array(analytic, "analytic", dtype=np.float64, allow_empty=True)
+    b = as_float_array(numeric, "numeric", dtype=np.float64, allow_empty=True)
+    check_positive(floor, "floor")
     if a.shape != b.shape:
         raise ValueError(f"analytic and numeric gradients must have the same shape; "
                          f"received {a.shape} and {b.shape}")
@@ -28,22 +29,29 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """``∂f/∂x`` by centred differences ``(f(x + h e_i) − f(x − h e_i)) / 2h``.
 
     ``f`` takes no argument and reads ``x``, which is perturbed in place one
-    entry at a time and restored; ``x`` must be a float64 array.
+    entry at a time and restored; ``x`` must be a float64 array (any memory
+    layout: entries are addressed by index, never through a reshaped copy).
+    Raises ``FloatingPointError`` if ``f`` gives a non-finite value.
     """
+    check_callable(f, "f", allow_none=False)
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError("x must be a float64 NumPy array (finite differences in float32 are too coarse); "
                         f"received {getattr(x, 'dtype', type(x).__name__)}")
+    if not x.flags.writeable:
+        raise ValueError("x must be writeable: it is perturbed in place and restored")
     check_positive(h, "h")
-    grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
         plus = float(f())
-        flat[i] = old - h
+        x[index] = old - h
         minus = float(f())
-        flat[i] = old
-        gflat[i] = (plus - minus) / (2 * h)
+        x[index] = old
+        grad[index] = (plus - minus) / (2 * h)
+        if not np.isfinite(grad[index]):
+            raise FloatingPointError(f"f gave a non-finite value around x[{index}] "
+                                     f"(f(x + h) = {plus}, f(x − h) = {minus})")
     return grad
 
 
@@ -52,6 +60,8 @@ def check_function(f, df, x, h: float = 1e-5, floor: float = 1e-8) -> float:
 
     ``f`` maps an array to a scalar; ``df`` returns its gradient (same shape as ``x``).
     """
+    check_callable(f, "f", allow_none=False)
+    check_callable(df, "df", allow_none=False)
     x = np.array(as_float_array(x, "x", allow_empty=False), dtype=np.float64)
     return relative_error(df(x.copy()), numerical_gradient(lambda: f(x), x, h), floor)
 
@@ -74,8 +84,11 @@ def check_layer(layer, x, *, seed: int = 0, h: float = 1e-5, floor: float = 1e-8
     ``∂s/∂θ = θ.grad``.  The layer is cast to float64 first.  Returns the
     relative error for ``"x"`` and for every parameter, by name.
     """
-    layer.astype(np.float64)
+    from .layers import Layer
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layer must be an mlcore Layer; received {type(layer).__name__}")
     x = np.array(as_float_array(x, "x", ndim=2), dtype=np.float64)
+    layer.astype(np.float64)
     out = layer.forward(x)
     g = np.random.default_rng(seed).normal(size=out.shape)
     dx = layer.backward(g)
@@ -97,8 +110,12 @@ def check_model(model, X, y, loss, penalty=None, *, h: float = 1e-5, floor: floa
     evaluation mode or have ``p = 0`` for the check to be meaningful.
     Returns ``{"<layer index>.<name>": relative error}``.
     """
+    from .model import Sequential
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be an mlcore Sequential; received {type(model).__name__}")
+    X = np.array(model.check_inputs(X), dtype=np.float64)
+    y = model.check_targets(y)
     model.astype(np.float64)
-    X = np.array(as_float_array(X, "X", ndim=2), dtype=np.float64)
     model.loss_and_gradients(X, y, loss, penalty)
     # Copy every gradient before any perturbed forward pass runs.
     analytic = {(i, p.name): p.grad.copy() for i, layer in enumerate(model.layers) for p in layer.parameters()}
@@ -121,6 +138,10 @@ def report(name: str, error: float, tol: float = 1e-7) -> str:
     The verdict (✓ / ✗) is what matters; the error itself varies in its last
     digits between machines, which is why the book's nbval configuration masks it.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string; received {_describe(name)}")
+    check_positive(error, "error", allow_zero=True)
+    check_positive(tol, "tol")
     verdict = "<" if error < tol else ">="
     mark = "✓" if error < tol else "✗"
     return f"{name}: relative error {error:.1e} {verdict} {tol:.0e} {mark}"

@@ -7,7 +7,9 @@ file, before any large allocation.  Neither ever unpickles anything.
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +32,7 @@ def read_idx(path) -> np.ndarray:
     MNIST images come back as ``uint8`` of shape ``(N, 28, 28)``, labels as
     ``uint8`` of shape ``(N,)``.
     """
-    path = Path(path)
+    path = _as_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"IDX file not found: {path}")
     try:
@@ -46,12 +48,12 @@ def read_idx(path) -> np.ndarray:
             if len(dims_raw) < 4 * ndim:
                 raise ValueError(f"{path.name}: truncated IDX header ({len(dims_raw)} of {4 * ndim} dimension bytes)")
             dims = tuple(int(d) for d in np.frombuffer(dims_raw, dtype=">u4"))
-            expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+            expected = math.prod(dims) * dtype.itemsize          # Python ints: no overflow
             if expected > MAX_IDX_BYTES:
                 raise ValueError(f"{path.name}: IDX header declares shape {dims} ({expected} bytes), "
                                  "more than any supported data set; the header is corrupt")
             payload = f.read(expected + 1)
-    except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
+    except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
         raise ValueError(f"{path.name}: cannot be read as IDX ({err})") from err
     if len(payload) != expected:
         what = "truncated" if len(payload) < expected else "longer than its header says"
@@ -70,7 +72,7 @@ def read_cifar10_batch(path) -> tuple[np.ndarray, np.ndarray]:
     green, then blue, rows of 32).  Returns images ``uint8 (N, 3072)`` in that
     channel-major order and labels ``int64 (N,)``.
     """
-    path = Path(path)
+    path = _as_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"CIFAR-10 batch not found: {path}")
     size = os.path.getsize(path)
@@ -84,3 +86,9 @@ def read_cifar10_batch(path) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{path.name}: record {bad} has label {labels[bad]}, outside 0–9; "
                          "not a CIFAR-10 binary batch")
     return records[:, 1:].copy(), labels
+
+
+def _as_path(value, name: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (str or pathlib.Path); received {type(value).__name__}")
+    return Path(value)

@@ -12,7 +12,7 @@ import numpy as np
 from ._checks import (as_batch, as_float_array, check_choice, check_flag, check_float_dtype, check_positive,
                       check_probability, check_seed)
 from ._blas import add_product
-from .functional import sigmoid
+from .functional import _sigmoid
 
 
 class Parameter:
@@ -76,6 +76,20 @@ class Parameter:
         return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
 
 
+def parameter_list(values, name: str = "parameters") -> list[Parameter]:
+    """``values`` as a list of distinct :class:`Parameter` objects, or a clear error."""
+    if isinstance(values, (str, bytes, np.ndarray)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list of mlcore Parameters (e.g. model.parameters()); "
+                        f"received {type(values).__name__}")
+    values = list(values)
+    for i, p in enumerate(values):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{name}[{i}] must be an mlcore Parameter; received {type(p).__name__}")
+    if len({id(p) for p in values}) != len(values):
+        raise ValueError(f"{name} lists the same Parameter more than once; it would be updated twice per step")
+    return values
+
+
 class Layer:
     """Base class: no parameters, identical behaviour in training and evaluation.
 
@@ -134,6 +148,8 @@ class Layer:
 
 
 INITIALISATIONS = ("normal", "glorot", "he", "zeros")
+#: More weights than fit in a machine's memory; a larger layer is a typo.
+MAX_WEIGHTS = 1 << 31
 
 
 class Linear(Layer):
@@ -149,6 +165,8 @@ class Linear(Layer):
                  bias: bool = True, seed: int | None = 0, dtype=np.float32):
         check_positive(n_in, "n_in", integer=True)
         check_positive(n_out, "n_out", integer=True)
+        if n_in * n_out > MAX_WEIGHTS:
+            raise ValueError(f"n_in × n_out must be <= {MAX_WEIGHTS} weights; received n_in={n_in}, n_out={n_out}")
         self.n_in, self.n_out = n_in, n_out
         self.in_features, self.out_features = n_in, n_out
         check_flag(bias, "bias")
@@ -171,7 +189,9 @@ class Linear(Layer):
             if weight.shape != (n_in, n_out):
                 raise ValueError(f"init must have shape (n_in, n_out)=({n_in}, {n_out}); "
                                  f"received shape {weight.shape}")
-        self.weight = Parameter("weight", np.array(weight, dtype=dtype), decay=True)
+        weight = as_float_array(weight, "init" if not isinstance(init, str) else f"the weights drawn with std={std}",
+                                dtype=dtype).copy()
+        self.weight = Parameter("weight", weight, decay=True)
         self.bias = Parameter("bias", np.zeros(n_out, dtype=dtype), decay=False) if bias else None
         self._x = None
 
@@ -181,7 +201,7 @@ class Linear(Layer):
     def forward(self, x):
         x = as_batch(x, "x")
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ValueError(f"Linear({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}); "
+            raise ValueError(f"x must have shape (N, {self.n_in}) for Linear({self.n_in}, {self.n_out}); "
                              f"received shape {np.shape(x)}")
         self._x = x
         out = x @ self.weight.value
@@ -213,7 +233,7 @@ class Sigmoid(Layer):
         self._out = None
 
     def forward(self, x):
-        self._out = sigmoid(as_batch(x, "x"))
+        self._out = _sigmoid(as_batch(x, "x"))
         return self._out
 
     def backward(self, dout, *, input_grad: bool = True):
@@ -332,12 +352,12 @@ class BatchNorm1d(Layer):
     def forward(self, x):
         x = as_batch(x, "x")
         if x.ndim != 2 or x.shape[1] != self.n_features:
-            raise ValueError(f"BatchNorm1d({self.n_features}) expects input of shape (N, {self.n_features}); "
+            raise ValueError(f"x must have shape (N, {self.n_features}) for BatchNorm1d({self.n_features}); "
                              f"received shape {np.shape(x)}")
         if self.training:
             if x.shape[0] < 2:
-                raise ValueError("BatchNorm1d in training mode needs a batch of at least 2 rows "
-                                 f"to estimate a variance; received {x.shape[0]}")
+                raise ValueError("x must have at least 2 rows for BatchNorm1d in training mode "
+                                 f"(a variance needs two); received {x.shape[0]}")
             mean, var = x.mean(axis=0), x.var(axis=0)
             m = self.momentum
             self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(x.dtype)

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_labels, check_positive
-from .functional import log_softmax, sigmoid
+from ._checks import _asarray, as_batch, as_float_array, as_labels, check_flag, check_positive
+from .functional import _log_softmax, _sigmoid
+from .layers import parameter_list
+
+
+def _finite_loss(value: float) -> float:
+    """The loss is finite for any finite logits (log-sum-exp); a non-finite one means the logits were not."""
+    if not np.isfinite(value):
+        raise FloatingPointError(f"the loss is {value}: logits must be finite, and these contain NaN or "
+                                 "infinite values (a model whose weights diverged produces such logits)")
+    return value
 
 
 class SoftmaxCrossEntropy:
@@ -27,16 +36,17 @@ class SoftmaxCrossEntropy:
         self._cache = None
 
     def forward(self, logits, targets) -> float:
-        if logits.ndim != 2:
-            raise ValueError(f"logits must be 2-D (N, C); received shape {np.shape(logits)}")
+        logits = as_batch(logits, "logits")
+        if logits.ndim != 2 or logits.size == 0:
+            raise ValueError(f"logits must be 2-D (N, C) and not empty; received shape {np.shape(logits)}")
         n, n_classes = logits.shape
-        targets = np.asarray(targets)
-        logp = log_softmax(logits)
+        targets = _asarray(targets, "targets")
+        logp = _log_softmax(logits)
         if targets.ndim == 1:
-            labels = as_labels(targets, "targets", n_classes=n_classes)
+            labels = as_labels(targets, "targets", n_classes=n_classes, n_classes_name="logits.shape[1]")
             if labels.shape[0] != n:
                 raise ValueError(f"targets must have N={n} entries to match logits; received {labels.shape[0]}")
-            loss = -float(np.add.reduce(logp[np.arange(n), labels])) / n
+            loss = _finite_loss(-float(np.add.reduce(logp[np.arange(n), labels])) / n)
             self._cache = (logp, labels)
             return loss
         dense = as_float_array(targets, "targets", ndim=2)
@@ -46,7 +56,7 @@ class SoftmaxCrossEntropy:
         if (dense < 0).any() or not np.allclose(dense.sum(axis=1), 1.0, atol=1e-4):
             raise ValueError("one-hot targets must be non-negative with rows summing to 1")
         # 0 · log 0 counts as 0: only the entries where t > 0 enter the sum.
-        loss = -float(np.where(dense > 0, dense * logp, 0.0).sum() / n)
+        loss = _finite_loss(-float(np.where(dense > 0, dense * logp, 0.0).sum() / n))
         self._cache = (logp, dense.astype(logp.dtype, copy=False))
         return loss
 
@@ -79,6 +89,7 @@ class SigmoidBinaryCrossEntropy:
         self._cache = None
 
     def forward(self, logits, targets) -> float:
+        logits = as_batch(logits, "logits")
         if logits.ndim == 2 and logits.shape[1] == 1:
             z = logits[:, 0]
         elif logits.ndim == 1:
@@ -92,7 +103,7 @@ class SigmoidBinaryCrossEntropy:
             raise ValueError("targets must lie in [0, 1] for binary cross-entropy; received values "
                              f"from {t.min()} to {t.max()}")
         t = t.astype(z.dtype, copy=False)
-        loss = float(np.mean(np.logaddexp(0.0, z) - t * z))
+        loss = _finite_loss(float(np.mean(np.logaddexp(0.0, z) - t * z)))
         self._cache = (z, t, logits.shape)
         return loss
 
@@ -100,7 +111,7 @@ class SigmoidBinaryCrossEntropy:
         if self._cache is None:
             raise RuntimeError("SigmoidBinaryCrossEntropy.backward was called before forward")
         z, t, shape = self._cache
-        return ((sigmoid(z) - t) / z.shape[0]).reshape(shape)
+        return ((_sigmoid(z) - t) / z.shape[0]).reshape(shape)
 
     def __call__(self, logits, targets) -> float:
         return self.forward(logits, targets)
@@ -119,15 +130,18 @@ class L2Penalty:
 
     def __init__(self, lam: float, *, half: bool = False):
         self.lam = float(check_positive(lam, "lam", allow_zero=True))
-        self.half = bool(half)
+        self.half = check_flag(half, "half")
         self.scale = 0.5 if half else 1.0
 
     def value(self, parameters) -> float:
+        """``scale · λ · Σ ‖W‖²`` over the decayed parameters of ``parameters``."""
+        parameters = parameter_list(parameters)
         return self.scale * self.lam * sum(float(np.sum(p.value.astype(np.float64) ** 2))
                                            for p in parameters if p.decay)
 
     def add_gradient(self, parameters) -> None:
         """Add ``2 · scale · λ · W`` to the ``grad`` of every decayed parameter."""
+        parameters = parameter_list(parameters)
         if self.lam == 0.0:
             return
         factor = 2.0 * self.scale * self.lam

@@ -5,9 +5,9 @@ import contextlib
 
 import numpy as np
 
-from ._checks import (_all_finite, as_float_array, as_labels, check_choice, check_float_dtype, check_integer,
+from ._checks import (_all_finite, _asarray, as_float_array, as_labels, check_choice, check_float_dtype, check_integer,
                       check_same_rows)
-from .functional import sigmoid, softmax
+from .functional import _sigmoid, softmax
 from .layers import Layer, Parameter
 from .losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
@@ -30,6 +30,7 @@ class SoftmaxOutput:
 
     @staticmethod
     def check_targets(y, name: str, n_outputs: int | None, dtype) -> np.ndarray:
+        y = _asarray(y, name) if not isinstance(y, (str, bytes)) and y is not None else y
         if np.ndim(y) == 2:
             dense = as_float_array(y, name, ndim=2, dtype=dtype)
             if n_outputs is not None and dense.shape[1] != n_outputs:
@@ -53,7 +54,7 @@ class SigmoidOutput:
 
     @staticmethod
     def probabilities(logits):
-        return sigmoid(logits.reshape(-1))
+        return _sigmoid(logits.reshape(-1))
 
     @staticmethod
     def labels_from_logits(logits):

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_choice, check_positive, check_probability
+from ._checks import _describe, check_choice, check_positive, check_probability
+from .layers import parameter_list
 
 
 class Optimizer:
     """Base class.  ``lr`` may be changed between steps (learning-rate decay)."""
 
     def __init__(self, parameters, lr: float):
-        self.parameters = list(parameters)
+        self.parameters = parameter_list(parameters)
         if not self.parameters:
             raise ValueError("the optimizer received no parameters to update")
         self.lr = float(check_positive(lr, "lr"))
@@ -44,10 +45,12 @@ class Adam(Optimizer):
 
     def __init__(self, parameters, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
         super().__init__(parameters, lr)
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2); received {betas!r}")
-        self.beta1 = check_probability(betas[0], "betas[0]")
-        self.beta2 = check_probability(betas[1], "betas[1]")
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise ValueError(f"betas must be a pair (beta1, beta2); received {_describe(betas)}") from None
+        self.beta1 = check_probability(beta1, "betas[0]")
+        self.beta2 = check_probability(beta2, "betas[1]")
         self.eps = float(check_positive(eps, "eps"))
         self._m = [np.zeros_like(p.value) for p in self.parameters]
         self._v = [np.zeros_like(p.value) for p in self.parameters]

@@ -205,7 +205,12 @@ class ScalarNetwork:
         a finite loss and ``FloatingPointError`` is raised.
         """
         check_positive(lr, "lr")
-        rows = [_real_list(x, f"X[{i}]", depth=1) for i, x in enumerate(X)]
+        rows = _real_list(X, "X", depth=2)
+        for i, row in enumerate(rows):
+            if len(row) != self.sizes[0]:
+                raise ValueError(f"X[{i}] must have {self.sizes[0]} entries; received {len(row)}")
+        if isinstance(targets, (str, bytes)) or not hasattr(targets, "__iter__"):
+            raise TypeError(f"targets must be a list of class indices; received {type(targets).__name__}")
         labels = list(targets)
         if len(rows) != len(labels):
             raise ValueError(f"X and targets must have the same length; received {len(rows)} and {len(labels)}")
@@ -245,9 +250,13 @@ class ScalarNetwork:
 
 def _real_list(values, name: str, *, depth: int) -> list:
     """``values`` as (nested) lists of finite Python floats, or an error naming the entry."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a {'list of lists' if depth == 2 else 'list'} of numbers; "
-                        f"received {type(values).__name__}")
+    what = "list of lists" if depth == 2 else "list"
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a {what} of numbers; received {type(values).__name__}")
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be a {what} of numbers; received {type(values).__name__}") from None
     if depth == 2:
         return [_real_list(row, f"{name}[{i}]", depth=1) for i, row in enumerate(values)]
     out = []

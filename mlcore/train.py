@@ -151,7 +151,10 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
                 order = rng.permutation(plan.n) if plan.shuffle else None
                 losses = []
                 for rows in _batches(plan, order):
-                    value = model.loss_and_gradients(plan.X[rows], plan.y[rows], plan.loss, plan.penalty)
+                    try:
+                        value = model.loss_and_gradients(plan.X[rows], plan.y[rows], plan.loss, plan.penalty)
+                    except FloatingPointError:      # the loss refuses non-finite logits
+                        value = math.nan            # the guard says where, and restores
                     guard.check_loss(value, step, optimizer.lr)
                     optimizer.step()
                     losses.append(value)
@@ -354,7 +357,7 @@ class _NoBar:
 
 
 def _progress_wanted(progress) -> bool:
-    if progress != "auto":
+    if not (isinstance(progress, str) and progress == "auto"):
         return check_flag(progress, "progress")
     # A kernel started by a Jupyter server (a reader at the keyboard) has this
     # variable; nbclient, nbval and jupyter-book executions do not, so stored

@@ -92,7 +92,7 @@ def test_sigmoid_model_rejects_non_binary_targets():
     (lambda: m.SigmoidBinaryCrossEntropy()(np.zeros(2), np.array([0.0, 2.0])), ValueError,
      r"targets must lie in \[0, 1\]"),
     (lambda: m.BatchNorm1d(3).forward(np.zeros((1, 3), dtype=np.float32)), ValueError,
-     r"BatchNorm1d in training mode needs a batch of at least 2 rows"),
+     r"x must have at least 2 rows for BatchNorm1d in training mode"),
     (lambda: m.L2Penalty(-0.1), ValueError, r"lam must be finite and >= 0; received -0.1"),
     (lambda: m.one_hot([0.5], 2), ValueError, r"labels must hold whole-number labels"),
     (lambda: m.split_last(np.zeros((5, 2)), np.zeros(5), 5), ValueError, r"n_val must be smaller than"),
@@ -113,7 +113,7 @@ def test_sigmoid_model_rejects_non_binary_targets():
     (lambda: m.load_synth(num_train=0), ValueError, r"num_train must be finite and > 0; received 0"),
     (lambda: m.Linear(2, 2, init="normal", std=-1.0), ValueError, r"std must be finite and > 0; received -1.0"),
     (lambda: m.BatchNorm1d(3).forward(np.zeros((4, 2), dtype=np.float32)), ValueError,
-     r"BatchNorm1d\(3\) expects input of shape \(N, 3\); received shape \(4, 2\)"),
+     r"x must have shape \(N, 3\) for BatchNorm1d\(3\); received shape \(4, 2\)"),
     (lambda: m.ScalarNetwork.assignment_example().train_epoch([[0.0, 0.0]], [0], lr=0), ValueError, r"lr must be finite and > 0; received 0"),
 ])
 def test_api_rejects(call, error, message):
@@ -160,3 +160,62 @@ def test_finite_data_whose_sum_overflows_is_accepted():
     X[3, 1] = np.nan
     with pytest.raises(ValueError, match=r"X must be finite; received 1 NaN or infinite value"):
         as_float_array(X, "X")
+
+
+# -- cases an outside fuzz found (issue: no silent failure) ------------------------------
+
+def test_numerical_gradient_perturbs_a_non_contiguous_input():
+    base = np.arange(12, dtype=np.float64).reshape(3, 4)
+    x = base[:, ::2]                                  # a strided view: reshape(-1) would copy it
+    grad = m.numerical_gradient(lambda: float(np.sum(x ** 2)), x)
+    np.testing.assert_allclose(grad, 2 * x, rtol=1e-6)
+
+
+def test_corrupt_gzip_body_is_refused_by_file_name(tmp_path):
+    import gzip
+    good = gzip.compress(b"\x00\x00\x08\x01" + (4).to_bytes(4, "big") + bytes(4))
+    bad = good[:12] + bytes(b ^ 0xFF for b in good[12:-8]) + good[-8:]
+    path = tmp_path / "labels-idx1-ubyte.gz"
+    path.write_bytes(bad)
+    with pytest.raises(ValueError, match=r"labels-idx1-ubyte.gz: cannot be read as IDX"):
+        m.read_idx(path)
+
+
+def test_idx_header_whose_size_overflows_int64_is_refused(tmp_path):
+    path = tmp_path / "huge.idx"
+    path.write_bytes(b"\x00\x00\x08\x03" + b"\xff\xff\xff\xff" * 3)
+    with pytest.raises(ValueError, match=r"huge.idx: IDX header declares shape .* the header is corrupt"):
+        m.read_idx(path)
+
+
+def test_scalar_backward_of_a_confidently_wrong_prediction_is_y_minus_t():
+    net = m.ScalarNetwork([[1000.0], [0.0]], [0.0], [[-1000.0, 1000.0]], [0.0, 0.0])
+    fwd = net.forward([1.0, 0.0], 0)
+    assert fwd.y[0] == 0.0                             # underflowed
+    grads = net.backward([1.0, 0.0], 0, fwd)
+    assert grads.do == [-1.0, 1.0]
+
+
+def test_truthy_strings_are_not_booleans():
+    with pytest.raises(TypeError, match=r"full must be True or False; received str 'no'"):
+        m.load_mnist(full="no")
+    with pytest.raises(TypeError, match=r"half must be True or False; received str 'yes'"):
+        m.L2Penalty(0.1, half="yes")
+
+
+def test_lists_reach_layers_as_arrays():
+    out = m.Linear(2, 3, seed=0).forward([[1.0, 2.0]])
+    assert out.shape == (1, 3)
+
+
+def test_a_failed_refit_keeps_the_fitted_estimator():
+    from mlcore.sklearn import MLPClassifier
+    X, y = np.random.default_rng(0).normal(size=(30, 2)), np.arange(30) % 2
+    clf = MLPClassifier(hidden_layer_sizes=(4,), epochs=2).fit(X, y)
+    model = clf.model_
+    clf.set_params(learning_rate=1e30)
+    with pytest.raises(FloatingPointError):
+        clf.fit(X * 1e3, y)
+    assert clf.model_ is model and clf.model_.is_finite()
+    with pytest.raises(ValueError, match=r"learning_rate must be finite and > 0; received -1"):
+        clf.set_params(learning_rate=-1).fit(X, y)
