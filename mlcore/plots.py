@@ -86,3 +86,38 @@ def weight_images(W, axes, *, shape=(28, 28), titles=None, cmap="RdBu_r"):
         if titles is not None:
             ax.set_title(str(titles[k]), fontsize=8)
     return axes
+
+
+def training_history(history, axes, *, x: str = "step", batch_losses: bool = False,
+                     checked_losses=("train", "val"), label: str = "", marker=None, step_alpha: float = 0.5):
+    """Loss (``axes[0]``) and accuracy (``axes[1]``) of a :class:`~mlcore.train.History`.
+
+    ``x``: ``"step"`` (global training step) or ``"epoch"`` for the horizontal axis.
+    ``batch_losses``: also draw the loss of every training batch.  ``checked_losses``:
+    which losses recorded at the checks to draw (``"train"``, ``"val"``); accuracies
+    are drawn for every set that was evaluated.  ``label`` is appended to each
+    legend entry (to compare runs on one pair of axes).
+    """
+    if x not in ("step", "epoch"):
+        raise ValueError(f"x must be 'step' or 'epoch'; received {x!r}")
+    loss_ax, acc_ax = axes
+    at = np.asarray(history.check_step if x == "step" else history.check_epoch, dtype=float)
+    suffix = f" {label}" if label else ""
+    if batch_losses:
+        steps = np.arange(len(history.step_loss), dtype=float)
+        if x == "epoch":
+            steps = (steps + 1) / history.steps_per_epoch
+        loss_ax.plot(steps, history.step_loss, lw=0.6, alpha=step_alpha, label=f"training batch{suffix}")
+    for name, losses, accuracies in (("train", history.train_loss, history.train_acc),
+                                     ("val", history.val_loss, history.val_acc)):
+        shown = "training" if name == "train" else "validation"
+        if losses and name in checked_losses:
+            loss_ax.plot(at, losses, marker=marker, label=f"{shown}{suffix}")
+        if accuracies:
+            acc_ax.plot(at, np.asarray(accuracies) * 100, marker=marker, label=f"{shown}{suffix}")
+    loss_ax.set_ylabel("cross-entropy")
+    acc_ax.set_ylabel("accuracy (%)")
+    for ax in axes:
+        ax.set_xlabel("training step" if x == "step" else "epoch")
+        ax.legend(frameon=False, fontsize=8)
+    return axes

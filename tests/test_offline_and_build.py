@@ -90,7 +90,7 @@ def broken_book(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Broken"),
-                nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1 + 1)"),
+                nbformat.v4.new_code_cell("print(1 + 1)", metadata={"tags": ["nbval-check-output"]}),
                 nbformat.v4.new_code_cell("raise ValueError('this chapter is broken')")]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
     nb.cells[1].execution_count = 1          # a stored, executed cell: nbval compares it

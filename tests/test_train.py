@@ -316,3 +316,20 @@ def test_buffers_are_saved_loaded_and_cast_without_naming_the_layer():
     np.testing.assert_array_equal(model.layers[1].seen, 1.0)
     model.astype(np.float64)
     assert model.layers[1].seen.dtype == np.float64
+
+
+def test_sgd_momentum_two_steps_are_exact():
+    """v ← μv − lr·g; θ ← θ + v: the second step carries μ times the first."""
+    layer = m.Linear(1, 1, init=np.ones((1, 1)), dtype=np.float64, bias=False)
+    opt = m.SGD([layer.weight], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        layer.weight.grad[...] = 1.0
+        opt.step()
+    np.testing.assert_allclose(layer.weight.value, [[1.0 - 0.1 - (0.09 + 0.1)]])
+
+
+def test_batch_norm_running_statistics_follow_momentum():
+    bn = m.BatchNorm1d(1, momentum=0.1, dtype=np.float64)
+    bn.forward(np.array([[1.0], [3.0]]))
+    np.testing.assert_allclose(bn.running_mean, [0.2])          # 0.9·0 + 0.1·2
+    np.testing.assert_allclose(bn.running_var, [1.0])           # 0.9·1 + 0.1·1

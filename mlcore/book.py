@@ -1,0 +1,216 @@
+"""What the chapters share: setup, figures, glued numbers, and the regression record.
+
+A chapter hands every reproduced number to this module (through :func:`glue` for
+numbers in the prose and :func:`table` for tables) and ends with :func:`check`.
+``check`` shows the record of this run and stores it in the notebook's output.
+When ``pytest`` re-executes the chapter (nbval), ``conftest.py`` sets
+``MLCORE_COMPARE_STORED=1`` and ``check`` compares the new record with the one
+stored in the ``.ipynb`` on disk, number by number, each within its
+:class:`Tolerance`; any drift fails the cell with a message that names the
+chapter, the quantity, both values and the tolerance.
+
+Tolerances (what a change of BLAS kernel or thread count may move, and no more):
+
+* a percentage (``89.2%``): within ``points`` percentage points — by default
+  0.5, i.e. 5 of 1 000 validation images; :func:`accuracy` sizes it in images;
+* any other decimal (``0.075``): within ``rel`` (1 %) of the stored value, and
+  never tighter than one unit in the last printed digit;
+* an integer (``345``, ``30,000``): exact unless the tolerance says otherwise;
+* the words around the numbers (``falls monotonically``): exact.
+
+Timings and other machine-dependent values are glued with ``tol=None``: shown,
+never compared.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import full_data
+
+COMPARE_ENV = "MLCORE_COMPARE_STORED"
+RECORD_KEY = "mlcore-regression-record"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a re-run may move each number of a glued text (see the module docstring)."""
+    points: float = 0.5              # percentage points, for numbers followed by %
+    rel: float = 0.01                # relative, for other decimals
+    integers_exact: bool = True
+    integer_rel: float = 0.0         # relative band for integers when not exact
+
+    def allows(self, stored: float, new: float, *, percent: bool, integer: bool, last_digit: float) -> bool:
+        return abs(new - stored) <= self.band(stored, percent=percent, integer=integer, last_digit=last_digit)
+
+    def band(self, stored: float, *, percent: bool, integer: bool, last_digit: float) -> float:
+        if percent:
+            return max(self.points, last_digit) + 1e-9
+        if integer:
+            return 0.0 if self.integers_exact else self.integer_rel * abs(stored)
+        return max(self.rel * abs(stored), last_digit) + 1e-12
+
+    def describe(self, *, percent: bool, integer: bool) -> str:
+        if percent:
+            return f"±{self.points:g} percentage points"
+        if integer:
+            return "exact" if self.integers_exact else f"±{self.integer_rel:.0%}"
+        return f"±{self.rel:.1%} (at least one unit in the last digit)"
+
+
+DEFAULT = Tolerance()
+
+
+def accuracy(n: int, images: int = 3) -> Tolerance:
+    """A percentage over ``n`` examples may move by ``images`` of them (and decimals by 1 %)."""
+    return Tolerance(points=100.0 * images / n)
+
+
+def loose(rel: float = 0.05, points: float = 1.0) -> Tolerance:
+    """For numbers from many chaotic steps (long SGD runs at batch 1): a wider band, still far from a regression."""
+    return Tolerance(points=points, rel=rel, integers_exact=False, integer_rel=rel)
+
+
+_RECORD: dict[str, dict] = {}
+
+
+# -- setup ---------------------------------------------------------------------------
+def setup() -> bool:
+    """Settings every chapter starts with; returns whether full-scale data are in use."""
+    import matplotlib.pyplot as plt
+    plt.rcParams["figure.dpi"] = 96
+    _RECORD.clear()
+    return full_data()
+
+
+def data_note(text: str, *, kind: str = "note") -> None:
+    """The admonition at the top of a chapter that says which data produced its numbers."""
+    from IPython.display import Markdown, display
+    display(Markdown(f":::{{admonition}} Which data produced these numbers\n:class: {kind}\n{text}\n:::"))
+
+
+def figure(name: str, fig) -> None:
+    """Hand a finished figure to the book under ``name`` (a ``{glue:figure}``) and close it."""
+    import matplotlib.pyplot as plt
+    from myst_nb import glue as myst_glue
+    fig.tight_layout()
+    myst_glue(name, fig, display=False)
+    plt.close(fig)
+
+
+# -- numbers --------------------------------------------------------------------------
+def glue(name: str, text, *, tol: Tolerance | None = DEFAULT) -> None:
+    """Glue ``text`` (a formatted number or sentence) under ``name`` and record it for regression checks.
+
+    ``tol=None`` shows it without recording it (timings, machine-dependent values).
+    """
+    from myst_nb import glue as myst_glue
+    text = str(text)
+    myst_glue(name, text, display=False)
+    if tol is not None:
+        _record(name, text, tol)
+
+
+def table(name: str, frame, *, column=None, tol: Tolerance | None = DEFAULT, row_tol: dict | None = None):
+    """Record every cell of one column of ``frame`` (by default the one headed "this build …").
+
+    ``row_tol`` maps a row label to its own tolerance (``None``: not compared).
+    Returns ``frame`` unchanged, so the cell still displays it.
+    """
+    column = column if column is not None else next(c for c in frame.columns if str(c).startswith("this build"))
+    row_tol = row_tol or {}
+    for label, value in frame[column].items():
+        cell_tol = row_tol.get(label, tol)
+        if cell_tol is not None:
+            _record(f"{name} / {label}", _as_text(value), cell_tol)
+    return frame
+
+
+def _as_text(value) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _record(key: str, text: str, tol: Tolerance) -> None:
+    _RECORD[key] = {"text": text, "tol": vars(tol)}
+
+
+def check(notebook: str) -> None:
+    """Show this run's record; under pytest, compare it with the one stored in ``notebook``.
+
+    ``notebook`` is the chapter's file name (the kernel runs in its folder).
+    """
+    from IPython.display import display
+    scale = "full" if full_data() else "offline"
+    record = {"scale": scale, "numbers": dict(_RECORD)}
+    summary = "\n".join(f"{key} = {entry['text']}" for key, entry in record["numbers"].items())
+    display({"text/plain": f"{len(_RECORD)} reproduced values recorded ({scale} data):\n{summary}"},
+            raw=True, metadata={RECORD_KEY: record})
+    if os.environ.get(COMPARE_ENV) == "1":
+        stored = stored_record(Path(notebook))
+        if stored is None or stored["scale"] != scale:
+            print(f"no stored record at {scale} scale in {notebook}: nothing to compare")
+            return
+        drifts = compare(stored["numbers"], record["numbers"])
+        if drifts:
+            raise AssertionError(f"{notebook}: {len(drifts)} reproduced value(s) drifted from the stored run:\n  "
+                                 + "\n  ".join(drifts))
+        print(f"all {len(stored['numbers'])} stored values reproduced within their tolerances")
+
+
+def stored_record(path: Path) -> dict | None:
+    """The record kept in the outputs of the ``.ipynb`` at ``path``, if any."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get(RECORD_KEY)
+            if record is not None:
+                return record
+    return None
+
+
+_NUMBER = re.compile(r"(?<![\w.])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[-+]?\d+)?(?:\s?%)?")
+
+
+def parse(text: str) -> tuple[str, list[tuple[float, bool, bool, float]]]:
+    """``text`` as (words with numbers replaced by #, [(value, is_percent, is_integer, last_digit)])."""
+    numbers = []
+
+    def take(match):
+        token = match.group(0)
+        percent = token.rstrip().endswith("%")
+        digits = token.rstrip("% ").replace(",", "").replace("−", "-")
+        mantissa = digits.split("e")[0]
+        decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        exponent = int(digits.split("e")[1]) if "e" in digits else 0
+        numbers.append((float(digits), percent, "." not in digits and "e" not in digits,
+                        10.0 ** (exponent - decimals) if decimals or exponent else 0.0))
+        return "#"
+    return _NUMBER.sub(take, text), numbers
+
+
+def compare(stored: dict, new: dict) -> list[str]:
+    """One readable line per stored value that the new run does not reproduce."""
+    drifts = []
+    for key, entry in stored.items():
+        if key not in new:
+            drifts.append(f"{key!r}: stored {entry['text']!r}, not produced by this run")
+            continue
+        tol = Tolerance(**entry["tol"])
+        old_words, old_numbers = parse(entry["text"])
+        new_words, new_numbers = parse(new[key]["text"])
+        if old_words != new_words or len(old_numbers) != len(new_numbers):
+            drifts.append(f"{key!r}: stored {entry['text']!r}, now {new[key]['text']!r} (words must match exactly)")
+            continue
+        for (old, percent, integer, last), (value, *_rest) in zip(old_numbers, new_numbers):
+            if not (math.isfinite(value) and tol.allows(old, value, percent=percent, integer=integer,
+                                                        last_digit=last)):
+                drifts.append(f"{key!r}: stored {entry['text']!r}, now {new[key]['text']!r} "
+                              f"(tolerance {tol.describe(percent=percent, integer=integer)})")
+                break
+    return drifts

@@ -1,0 +1,77 @@
+"""Make plausible regressions one at a time and check that the test suite notices each.
+
+Usage (from the project root, with the book's environment active; takes about
+5 minutes per regression, so it is not part of CI)::
+
+    python tools/try_regressions.py                 # every regression below
+    python tools/try_regressions.py "shuffling off" # just one
+
+For each regression the script edits one line of mlcore in the working tree, runs
+``pytest -x`` over the unit tests and every chapter (nbval re-executes the chapters
+and their last cell compares every reproduced number with the stored run), prints
+the first failing test and its message, and puts the line back.  A regression
+the suite does not catch is reported as MISSED and makes the script exit 1.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: (name, file, line as it is, line as the regression makes it)
+REGRESSIONS = [
+    ("shuffling off", "mlcore/train.py",
+     "order = rng.permutation(plan.n) if plan.shuffle else None", "order = None"),
+    ("learning-rate decay ignored", "mlcore/train.py",
+     "optimizer.lr *= plan.lr_decay", "optimizer.lr *= 1.0"),
+    ("momentum ignored", "mlcore/optim.py",
+     "v *= self.momentum", "v *= 0.0"),
+    ("validation split moved by one row", "mlcore/datasets.py",
+     "return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])",
+     "return (X[:-n_val - 1], y[:-n_val - 1]), (X[-n_val - 1:-1], y[-n_val - 1:-1])"),
+    ("Glorot initialisation scale changed", "mlcore/layers.py",
+     "limit = np.sqrt(6.0 / (n_in + n_out))", "limit = np.sqrt(3.0 / (n_in + n_out))"),
+    ("last partial batch dropped", "mlcore/train.py",
+     "steps_per_epoch=n // batch_size if drop_last else math.ceil(n / batch_size),",
+     "steps_per_epoch=n // batch_size,"),
+    ("Adam bias correction dropped", "mlcore/optim.py",
+     "step_size = self.lr * np.sqrt(1 - b2 ** self._t) / (1 - b1 ** self._t)", "step_size = self.lr"),
+    ("batch-norm running statistics frozen", "mlcore/layers.py",
+     "            m = self.momentum\n", "            m = 0.0\n"),
+]
+
+
+def run(name: str, path: str, before: str, after: str) -> bool:
+    file = ROOT / path
+    original = file.read_text()
+    if original.count(before) != 1:
+        raise SystemExit(f"{name}: the line to change is not in {path} exactly once; update REGRESSIONS")
+    file.write_text(original.replace(before, after))
+    start = time.perf_counter()
+    try:
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                 "--deselect", "tests/test_browser.py", "tests", "chapters"],
+                                cwd=ROOT, capture_output=True, text=True)
+    finally:
+        file.write_text(original)
+    caught = result.returncode != 0
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
+    reason = [line.strip() for line in result.stdout.splitlines() if "drifted" in line or line.startswith("E ")]
+    print(f"{'caught' if caught else 'MISSED'}: {name} ({time.perf_counter() - start:.0f} s)")
+    for line in failed[:1] + reason[:4]:
+        print(f"    {line[:300]}")
+    return caught
+
+
+def main(argv: list[str]) -> int:
+    chosen = [r for r in REGRESSIONS if not argv or r[0] in argv]
+    missed = [r[0] for r in chosen if not run(*r)]
+    print(f"{len(chosen) - len(missed)} of {len(chosen)} regressions caught" + (f"; missed: {missed}" if missed else ""))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
