@@ -149,15 +149,43 @@ def load_cifar10_from(folder) -> ImageData:
                      X_test, y_test, source=f"CIFAR-10 binary version ({folder.name})")
 
 
+CIFAR10_FILES = tuple(f"data_batch_{k}.bin" for k in range(1, 6)) + ("test_batch.bin",)
+
+
 def load_cifar10(*, progress: bool = True) -> ImageData:
-    """The official CIFAR-10 (binary version), downloaded once and verified."""
+    """The official CIFAR-10 (binary version), downloaded once and verified by its archive's SHA-256.
+
+    A copy that is already extracted into ``<data dir>/cifar10/cifar-10-batches-bin/``
+    without its archive (a course cluster's copy, say) is used as it is: its bytes
+    cannot be verified, so its structure is — six files of 10 000 records of 3 073
+    bytes, labels 0–9, 5 000 training and 1 000 test images per class — and
+    ``source`` says that the copy is unverified.
+    """
     check_flag(progress, "progress")
+    folder = config.data_dir() / "cifar10" / "cifar-10-batches-bin"
+    archive_path = folder.parent / CIFAR10_URL.rsplit("/", 1)[-1]
+    if not archive_path.exists() and all((folder / name).is_file() for name in CIFAR10_FILES):
+        data = load_cifar10_from(folder)
+        check_cifar10_structure(data, folder)
+        data.source = (f"CIFAR-10 binary version, an extracted copy without its archive ({folder.parent.name}/"
+                       f"{folder.name}): structure checked, bytes not verified")
+        return data
     archive = fetch(CIFAR10_URL, CIFAR10_SHA256, "cifar10", progress=progress)
     folder = archive.parent / "cifar-10-batches-bin"
     if not (folder / "test_batch.bin").is_file():
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(archive.parent, filter="data")
     return load_cifar10_from(folder)
+
+
+def check_cifar10_structure(data: ImageData, folder) -> None:
+    """50 000 + 10 000 images of 3 072 bytes, 5 000 / 1 000 of each of the ten classes."""
+    for part, X, y, per_class in (("training", data.X_train, data.y_train, 5_000),
+                                  ("test", data.X_test, data.y_test, 1_000)):
+        counts = np.bincount(y, minlength=10)
+        if X.shape != (10 * per_class, 3072) or counts.size != 10 or not (counts == per_class).all():
+            raise ValueError(f"{folder}: the {part} batches hold {X.shape[0]} images with class counts "
+                             f"{counts.tolist()}; CIFAR-10 has {per_class} of each of the 10 classes")
 
 
 # --------------------------------------------------------------------- preprocessing

@@ -40,11 +40,7 @@ class Parameter:
     def grad(self) -> np.ndarray:
         """``∂L/∂value``, same shape and dtype as ``value``."""
         if self._product is not None:
-            a, b = self._product
-            if a.shape[0] == 1:          # one example: an outer product, far cheaper by broadcasting than a K=1 matmul
-                np.multiply(a.T, b, out=self._grad)
-            else:
-                np.matmul(a.T, b, out=self._grad)
+            _product_of(*self._product, out=self._grad)
             self._product = None
         return self._grad
 
@@ -63,6 +59,25 @@ class Parameter:
                              f"received a of shape {a.shape} and b of shape {b.shape}")
         self._product = (a, b)
 
+    def add_to_grad(self, alpha: float, array: np.ndarray) -> None:
+        """``grad += alpha · array`` in place (an L2 penalty adds ``2λW`` this way).
+
+        With a recorded product pending, the sum is built in one pass plus the
+        product's own BLAS call (``grad = alpha · array``, then ``grad += aᵀb``
+        with ``gemm``'s β = 1), instead of computing ``aᵀb`` and adding a
+        temporary ``alpha · array`` to it.
+        """
+        if self._product is not None:
+            product = self._product
+            np.multiply(array, self.value.dtype.type(alpha), out=self._grad)
+            if add_product(self._grad, 1.0, *product):
+                self._product = None
+                return
+            self._product = None
+            self._grad += _product_of(*product, like=self._grad)
+            return
+        self._grad += self.value.dtype.type(alpha) * array
+
     def add_scaled_grad(self, alpha: float) -> None:
         """``value += alpha · grad`` in place (``alpha = −lr`` is a gradient-descent step).
 
@@ -74,6 +89,15 @@ class Parameter:
 
     def __repr__(self) -> str:
         return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+def _product_of(a: np.ndarray, b: np.ndarray, *, out=None, like=None) -> np.ndarray:
+    """``aᵀ b`` into ``out`` (or a new array shaped like ``like``)."""
+    if out is None:
+        out = np.empty_like(like)
+    if a.shape[0] == 1:          # one example: an outer product, far cheaper by broadcasting than a K=1 matmul
+        return np.multiply(a.T, b, out=out)
+    return np.matmul(a.T, b, out=out)
 
 
 def parameter_list(values, name: str = "parameters") -> list[Parameter]:
@@ -279,7 +303,7 @@ class ReLU(Layer):
     def forward(self, x):
         x = as_batch(x, "x")
         self._mask = x > 0
-        return np.where(self._mask, x, 0).astype(x.dtype, copy=False)
+        return np.multiply(x, self._mask)
 
     def backward(self, dout, *, input_grad: bool = True):
         mask = self._saved("_mask")
@@ -310,7 +334,7 @@ class Dropout(Layer):
             self._mask = np.ones((1,) * x.ndim, dtype=x.dtype)
             return x
         keep = self._rng.random(x.shape) >= self.p
-        self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        self._mask = np.divide(keep, x.dtype.type(1.0 - self.p), dtype=x.dtype)
         return x * self._mask
 
     def backward(self, dout, *, input_grad: bool = True):
@@ -358,29 +382,42 @@ class BatchNorm1d(Layer):
             if x.shape[0] < 2:
                 raise ValueError("x must have at least 2 rows for BatchNorm1d in training mode "
                                  f"(a variance needs two); received {x.shape[0]}")
-            mean, var = x.mean(axis=0), x.var(axis=0)
+            mean = np.add.reduce(x, axis=0) / x.dtype.type(x.shape[0])
+            x_hat = x - mean                      # centred, normalised in place below
+            var = np.einsum("ij,ij->j", x_hat, x_hat) / x.dtype.type(x.shape[0])
             m = self.momentum
             self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(x.dtype)
             self.running_var = ((1 - m) * self.running_var + m * var).astype(x.dtype)
         else:
             mean, var = self.running_mean, self.running_var
-        inv_std = 1.0 / np.sqrt(var + self.eps)
-        x_hat = (x - mean) * inv_std
+            x_hat = x - mean
+        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
+        x_hat *= inv_std
         self._cache = (x_hat, inv_std, self.training)
-        return x_hat * self.gamma.value + self.beta.value
+        out = x_hat * self.gamma.value
+        out += self.beta.value
+        return out
 
     def backward(self, dout, *, input_grad: bool = True):
         x_hat, inv_std, training = self._saved("_cache")
         dout = self._upstream(dout, x_hat.shape)
-        self.gamma.grad[...] = (dout * x_hat).sum(axis=0)
-        self.beta.grad[...] = dout.sum(axis=0)
+        np.einsum("ij,ij->j", dout, x_hat, out=self.gamma.grad)
+        np.add.reduce(dout, axis=0, out=self.beta.grad)
         if not input_grad:
             return None
         dx_hat = dout * self.gamma.value
         if not training:
-            return dx_hat * inv_std
+            dx_hat *= inv_std
+            return dx_hat
         # Batch statistics depend on every row: the two mean terms are their gradient.
-        return inv_std * (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0))
+        n = dx_hat.dtype.type(dx_hat.shape[0])
+        mean_dx_hat = np.add.reduce(dx_hat, axis=0) / n
+        mean_dx_hat_x_hat = np.einsum("ij,ij->j", dx_hat, x_hat) / n
+        dx = x_hat * mean_dx_hat_x_hat
+        np.subtract(dx_hat, dx, out=dx)
+        dx -= mean_dx_hat
+        dx *= inv_std
+        return dx
 
     def __repr__(self) -> str:
         return f"BatchNorm1d({self.n_features})"

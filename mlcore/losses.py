@@ -136,8 +136,10 @@ class L2Penalty:
     def value(self, parameters) -> float:
         """``scale · λ · Σ ‖W‖²`` over the decayed parameters of ``parameters``."""
         parameters = parameter_list(parameters)
-        return self.scale * self.lam * sum(float(np.sum(p.value.astype(np.float64) ** 2))
-                                           for p in parameters if p.decay)
+        # einsum sums the squares in one read of W, in W's own precision with blocked
+        # accumulation (relative error ~1e-6 in float32), instead of a float64 copy of W.
+        return self.scale * self.lam * sum(float(np.einsum("i,i->", w, w)) for w in
+                                           (p.value.reshape(-1) for p in parameters if p.decay))
 
     def add_gradient(self, parameters) -> None:
         """Add ``2 · scale · λ · W`` to the ``grad`` of every decayed parameter."""
@@ -147,7 +149,7 @@ class L2Penalty:
         factor = 2.0 * self.scale * self.lam
         for p in parameters:
             if p.decay:
-                p.grad += factor * p.value
+                p.add_to_grad(factor, p.value)
 
     def __repr__(self) -> str:
         return f"L2Penalty(lam={self.lam}, half={self.half})"

@@ -54,7 +54,9 @@ class Adam(Optimizer):
         self.eps = float(check_positive(eps, "eps"))
         self._m = [np.zeros_like(p.value) for p in self.parameters]
         self._v = [np.zeros_like(p.value) for p in self.parameters]
-        self._scratch = [np.empty_like(p.value) for p in self.parameters]
+        # One block of scratch per parameter (the whole array when it cannot be blocked).
+        self._scratch = [np.empty(p.value.size if not p.value.flags.c_contiguous else min(p.value.size, ADAM_BLOCK),
+                                  dtype=p.value.dtype) for p in self.parameters]
         self._t = 0
 
     def step(self) -> None:
@@ -63,19 +65,43 @@ class Adam(Optimizer):
         step_size = self.lr * np.sqrt(1 - b2 ** self._t) / (1 - b1 ** self._t)
         for p, m, v, tmp in zip(self.parameters, self._m, self._v, self._scratch):
             dt = p.value.dtype.type
-            # All updates in place through one scratch buffer: no temporaries.
-            m *= dt(b1)
-            np.multiply(p.grad, dt(1 - b1), out=tmp)
-            m += tmp
-            v *= dt(b2)
-            np.multiply(p.grad, p.grad, out=tmp)
-            tmp *= dt(1 - b2)
-            v += tmp
-            np.sqrt(v, out=tmp)
-            tmp += dt(self.eps)
-            np.divide(m, tmp, out=tmp)
-            tmp *= dt(step_size)
-            p.value -= tmp
+            constants = (dt(b1), dt(1 - b1), dt(b2), dt(1 - b2), dt(self.eps), dt(step_size))
+            for block in _blocks(p.value, p.grad, m, v):
+                _adam_update(*block, tmp[:block[0].size], *constants)
+
+
+#: Adam runs its eleven elementwise passes over blocks of this many entries, so that
+#: each block stays in the CPU cache while it is worked on: memory is read and written
+#: about once per step instead of eleven times — a fused kernel, written in NumPy.
+#: The operations and their order are unchanged, so are the numbers.
+ADAM_BLOCK = 1 << 17
+
+
+def _blocks(*arrays):
+    """Matching flat blocks of same-shaped arrays (the whole arrays if one is not C-contiguous)."""
+    if not all(a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    for start in range(0, flat[0].size, ADAM_BLOCK):
+        yield tuple(a[start:start + ADAM_BLOCK] for a in flat)
+
+
+def _adam_update(w, g, m, v, tmp, b1, c1, b2, c2, eps, step_size) -> None:
+    """One Adam update of ``w`` in place, through the scratch ``tmp``: no temporaries."""
+    tmp = tmp.reshape(w.shape)
+    m *= b1
+    np.multiply(g, c1, out=tmp)
+    m += tmp
+    v *= b2
+    np.multiply(g, g, out=tmp)
+    tmp *= c2
+    v += tmp
+    np.sqrt(v, out=tmp)
+    tmp += eps
+    np.divide(m, tmp, out=tmp)
+    tmp *= step_size
+    w -= tmp
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
