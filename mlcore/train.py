@@ -149,22 +149,9 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
                 history.lr.append(optimizer.lr)
                 guard.epoch_starts(step)
                 order = rng.permutation(plan.n) if plan.shuffle else None
-                losses = []
-                for rows in _batches(plan, order):
-                    try:
-                        value = model.loss_and_gradients(plan.X[rows], plan.y[rows], plan.loss, plan.penalty)
-                    except FloatingPointError:      # the loss refuses non-finite logits
-                        value = math.nan            # the guard says where, and restores
-                    guard.check_loss(value, step, optimizer.lr)
-                    optimizer.step()
-                    losses.append(value)
-                    history.step_loss.append(value)
-                    if plan.check_every is not None and step % plan.check_every == 0:
-                        checks.run(step)
-                    step += 1
-                    bar.update(1)
-                    if checks.should_stop or step == plan.max_steps:
-                        break
+                losses = _train_epoch(plan, optimizer, order, step, guard, checks, bar)
+                history.step_loss.extend(losses)
+                step += len(losses)
                 guard.check_state(step, optimizer.lr)
                 history.epoch_loss.append(float(np.mean(losses)))
                 history.epochs_run = epoch + 1
@@ -182,6 +169,29 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     finally:
         model.eval()
     return history
+
+
+def _train_epoch(plan, optimizer, order, step: int, guard, checks, bar) -> list[float]:
+    """The steps of one epoch from global ``step`` on; returns the loss of each batch.
+
+    Stops early when the checks say so or ``max_steps`` is reached.
+    """
+    losses = []
+    for rows in _batches(plan, order):
+        try:
+            value = plan.model.loss_and_gradients(plan.X[rows], plan.y[rows], plan.loss, plan.penalty)
+        except FloatingPointError:      # the loss refuses non-finite logits
+            value = math.nan            # the guard says where, and restores
+        guard.check_loss(value, step, optimizer.lr)
+        optimizer.step()
+        losses.append(value)
+        if plan.check_every is not None and step % plan.check_every == 0:
+            checks.run(step)
+        step += 1
+        bar.update(1)
+        if checks.should_stop or step == plan.max_steps:
+            break
+    return losses
 
 
 @dataclass(frozen=True)
