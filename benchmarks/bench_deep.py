@@ -34,29 +34,21 @@ import argparse
 import os
 import platform
 import statistics
-import time
 import warnings
 
 import numpy as np
 
 import mlcore as m
 
+try:
+    from . import _common as common          # python -m benchmarks.bench_…
+except ImportError:
+    import _common as common                 # python benchmarks/bench_….py
+
 FEATURES, CLASSES, BATCH, LR, DECAY = 3072, 10, 200, 1e-3, 1e-4
 HIDDEN = (2000, 700)
 
 
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def gemm_rate(n: int = 2048, repeats: int = 5) -> float:
-    """float32 FLOP/s of NumPy's matrix product on this machine, now."""
-    rng = np.random.default_rng(0)
-    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
-    a @ b
-    return 2 * n ** 3 / min(_timed(lambda: a @ b) for _ in range(repeats))
 
 
 def copy_bandwidth(n_bytes: int = 256 << 20, repeats: int = 5) -> float:
@@ -64,7 +56,7 @@ def copy_bandwidth(n_bytes: int = 256 << 20, repeats: int = 5) -> float:
     src = np.ones(n_bytes // 4, dtype=np.float32)
     dst = np.empty_like(src)
     np.copyto(dst, src)
-    return 2 * n_bytes / min(_timed(lambda: np.copyto(dst, src)) for _ in range(repeats))
+    return 2 * n_bytes / min(common.timed(lambda: np.copyto(dst, src)) for _ in range(repeats))
 
 
 def widths():
@@ -118,7 +110,7 @@ def mlcore_model(best: bool) -> m.Sequential:
 def run_mlcore(X, y, best: bool) -> float:
     model = mlcore_model(best)
     opt = m.Adam(model.parameters(), lr=LR)
-    return _timed(lambda: m.fit(model, X, y, optimizer=opt, epochs=1, batch_size=BATCH, seed=0,
+    return common.timed(lambda: m.fit(model, X, y, optimizer=opt, epochs=1, batch_size=BATCH, seed=0,
                                 penalty=m.L2Penalty(DECAY, half=True), progress=False))
 
 
@@ -130,7 +122,7 @@ def run_sklearn(X, y) -> float:
                         tol=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return _timed(lambda: clf.fit(X, y))
+        return common.timed(lambda: clf.fit(X, y))
 
 
 def run_torch(X, y, best: bool) -> float:
@@ -164,7 +156,7 @@ def run_torch(X, y, best: bool) -> float:
             loss_fn(net(Xt[rows]), yt[rows]).backward()
             opt.step()
 
-    return _timed(epoch)
+    return common.timed(epoch)
 
 
 def blas_only_time(rows: int, repeats: int = 3) -> float:
@@ -184,7 +176,7 @@ def blas_only_time(rows: int, repeats: int = 3) -> float:
                 d @ W.T                                   # input gradient (not for the first layer)
     step()
     steps = -(-rows // BATCH)
-    return min(_timed(lambda: [step() for _ in range(steps)]) for _ in range(repeats))
+    return min(common.timed(lambda: [step() for _ in range(steps)]) for _ in range(repeats))
 
 
 def adam_only_time(rows: int, repeats: int = 3) -> float:
@@ -195,7 +187,7 @@ def adam_only_time(rows: int, repeats: int = 3) -> float:
     opt = m.Adam(model.parameters(), lr=LR)
     opt.step()
     steps = -(-rows // BATCH)
-    return min(_timed(lambda: [opt.step() for _ in range(steps)]) for _ in range(repeats))
+    return min(common.timed(lambda: [opt.step() for _ in range(steps)]) for _ in range(repeats))
 
 
 def median(fn, repeats, *args) -> float:
@@ -208,14 +200,9 @@ def main(argv=None):
     parser.add_argument("--plain-rows", type=int, default=9_800)
     parser.add_argument("--best-rows", type=int, default=49_000)
     args = parser.parse_args(argv)
-    try:
-        import torch
-        torch.set_num_threads(len(os.sched_getaffinity(0)))
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = None
+    torch_version = common.torch_version()
 
-    rate, bandwidth = gemm_rate(), copy_bandwidth()
+    rate, bandwidth = common.gemm_rate(), copy_bandwidth()
     print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, numpy {np.__version__}, "
           f"python {platform.python_version()}; PyTorch: {torch_version or 'not installed (column skipped)'}")
     print(f"float32 GEMM rate {rate / 1e9:.0f} GFLOP/s; copy bandwidth {bandwidth / 1e9:.1f} GB/s; "

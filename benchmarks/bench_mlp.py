@@ -30,23 +30,19 @@ import argparse
 import os
 import platform
 import statistics
-import time
 import warnings
 
 import numpy as np
 
 import mlcore as m
 
+try:
+    from . import _common as common          # python -m benchmarks.bench_…
+except ImportError:
+    import _common as common                 # python benchmarks/bench_….py
+
 HIDDEN, CLASSES, FEATURES = 300, 10, 784
 
-
-def gemm_rate(n: int = 2048, repeats: int = 5) -> float:
-    """float32 FLOP/s of NumPy's matrix product on this machine, now."""
-    rng = np.random.default_rng(0)
-    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
-    a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * n ** 3 / best
 
 
 def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
@@ -73,7 +69,7 @@ def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
 
     with _blas.threads_limited_for(batch):
         step_products()
-        best = min(_timed(step_products) for _ in range(repeats))
+        best = min(common.timed(step_products) for _ in range(repeats))
     return best * steps / sample
 
 
@@ -83,11 +79,6 @@ def epoch_gemm_flops(rows: int) -> float:
     backward = 2 * (FEATURES * HIDDEN + HIDDEN * CLASSES) + 2 * HIDDEN * CLASSES
     return rows * (forward + backward)
 
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def data(rows: int):
@@ -119,7 +110,7 @@ def run_mlcore(X, y, X_test, y_test, batch, lr):
     first.bias.value[...], second.bias.value[...] = b1, b2
     model = m.Sequential(first, m.Sigmoid(), second)
     opt = m.SGD(model.parameters(), lr=lr)
-    seconds = _timed(lambda: m.fit(model, X, y, optimizer=opt, epochs=1, batch_size=batch, seed=0, progress=False))
+    seconds = common.timed(lambda: m.fit(model, X, y, optimizer=opt, epochs=1, batch_size=batch, seed=0, progress=False))
     return seconds, float(np.mean(model.predict(X_test) == y_test))
 
 
@@ -131,7 +122,7 @@ def run_sklearn(X, y, X_test, y_test, batch, lr):
                         max_iter=1, shuffle=True, random_state=0, tol=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        seconds = _timed(lambda: clf.fit(X, y))
+        seconds = common.timed(lambda: clf.fit(X, y))
     return seconds, float(clf.score(X_test, y_test))
 
 
@@ -155,7 +146,7 @@ def run_torch(X, y, X_test, y_test, batch, lr):
             loss_fn(net(Xe[i:i + batch]), ye[i:i + batch]).backward()
             opt.step()
 
-    seconds = _timed(epoch)
+    seconds = common.timed(epoch)
     with torch.no_grad():
         accuracy = float((net(torch.from_numpy(X_test)).argmax(1).numpy() == y_test).mean())
     return seconds, accuracy
@@ -170,7 +161,7 @@ def scalar_step_time(steps: int = 20_000) -> float:
     net = m.ScalarNetwork.random(seed=0)
     (X, y), _ = m.load_synth(steps, 10)
     rows, targets = X.tolist(), y.tolist()
-    return _timed(lambda: net.train_epoch(rows, targets, 0.01)) / steps
+    return common.timed(lambda: net.train_epoch(rows, targets, 0.01)) / steps
 
 
 def main(argv=None):
@@ -182,15 +173,10 @@ def main(argv=None):
     parser.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn (slow at batch size 1)")
     args = parser.parse_args(argv)
 
-    try:
-        import torch
-        torch.set_num_threads(len(os.sched_getaffinity(0)))
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = None
+    torch_version = common.torch_version()
 
     X, y, X_test, y_test = data(args.rows)
-    rate = gemm_rate()
+    rate = common.gemm_rate()
     floor = epoch_gemm_flops(args.rows) / rate
     print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
           f"numpy {np.__version__}, python {platform.python_version()}")
