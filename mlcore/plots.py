@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import as_float_array, as_labels, check_callable, check_integer, check_real, check_same_rows
+
 
 def _axes(ax):
     if ax is None:
@@ -17,8 +19,11 @@ def _axes(ax):
 
 def mean_std_band(x, runs, ax=None, *, label: str, color=None):
     """Plot the mean of ``runs`` (shape ``(R, T)``) over ``x`` with a ±1 std band."""
+    x = as_float_array(x, "x", ndim=1)
+    runs = as_float_array(runs, "runs", ndim=2, dtype=np.float64)
+    if runs.shape[1] != x.shape[0]:
+        raise ValueError(f"runs must have one column per entry of x ({x.shape[0]}); received shape {runs.shape}")
     ax = _axes(ax)
-    runs = np.asarray(runs, dtype=float)
     mean, std = runs.mean(axis=0), runs.std(axis=0)
     line, = ax.plot(x, mean, label=label, color=color)
     ax.fill_between(x, mean - std, mean + std, alpha=0.25, color=line.get_color(), linewidth=0)
@@ -26,7 +31,10 @@ def mean_std_band(x, runs, ax=None, *, label: str, color=None):
 
 
 def scatter_classes(X, y, ax=None, *, labels=("class 0", "class 1"), s: float = 4, alpha: float = 0.6):
-    """Scatter 2-D points coloured by binary class."""
+    """Scatter 2-D points ``X`` ``(N, 2)`` coloured by binary class ``y`` ``(N,)``."""
+    X = as_float_array(X, "X", ndim=2)
+    y = as_labels(y, "y", n_classes=2)
+    check_same_rows(X, y)
     ax = _axes(ax)
     for cls, (name, color) in enumerate(zip(labels, ("tab:red", "tab:green"))):
         pts = X[y == cls]
@@ -42,6 +50,10 @@ def decision_regions(predict, X=None, y=None, ax=None, *, lo: float = -2.0, hi: 
     ``predict`` maps ``(M, 2)`` points to labels or to the probability of class 1.
     Optionally overlays the points ``X`` coloured by ``y``.
     """
+    check_callable(predict, "predict", allow_none=False)
+    if check_real(lo, "lo") >= check_real(hi, "hi"):
+        raise ValueError(f"lo must be smaller than hi; received lo={lo}, hi={hi}")
+    check_integer(steps, "steps")
     ax = _axes(ax)
     ticks = np.linspace(lo, hi, steps, endpoint=False)
     gx, gy = np.meshgrid(ticks, ticks)
@@ -60,6 +72,10 @@ def confusion_heatmap(y_true, y_pred, ax=None, *, n_classes: int = 10, title: st
     """Confusion matrix (rows: true class, columns: predicted) as an annotated seaborn heatmap."""
     import seaborn as sns
     from sklearn.metrics import confusion_matrix
+    check_integer(n_classes, "n_classes")
+    y_true = as_labels(y_true, "y_true", n_classes=n_classes)
+    y_pred = as_labels(y_pred, "y_pred", n_classes=n_classes)
+    check_same_rows(y_true, y_pred, "y_true", "y_pred")
     ax = _axes(ax)
     cm = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
     sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, square=True,
@@ -77,7 +93,10 @@ def weight_images(W, axes, *, shape=(28, 28), titles=None, cmap="RdBu_r"):
     Colours are symmetric around 0 per panel set, so red and blue mean the same
     weight magnitude everywhere.
     """
-    W = np.asarray(W)
+    W = as_float_array(W, "W", ndim=2)
+    if W.shape[0] != int(np.prod(shape)):
+        raise ValueError(f"W must have {int(np.prod(shape))} rows, one per pixel of a {shape} image; "
+                         f"received shape {W.shape}")
     limit = float(np.abs(W).max()) or 1.0
     for k, ax in enumerate(np.ravel(axes)):
         ax.imshow(W[:, k].reshape(shape), cmap=cmap, vmin=-limit, vmax=limit)
@@ -98,6 +117,9 @@ def training_history(history, axes, *, x: str = "step", batch_losses: bool = Fal
     are drawn for every set that was evaluated.  ``label`` is appended to each
     legend entry (to compare runs on one pair of axes).
     """
+    from .train import History
+    if not isinstance(history, History):
+        raise TypeError(f"history must be the History that fit returned; received {type(history).__name__}")
     if x not in ("step", "epoch"):
         raise ValueError(f"x must be 'step' or 'epoch'; received {x!r}")
     loss_ax, acc_ax = axes

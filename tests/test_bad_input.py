@@ -219,3 +219,19 @@ def test_a_failed_refit_keeps_the_fitted_estimator():
     assert clf.model_ is model and clf.model_.is_finite()
     with pytest.raises(ValueError, match=r"learning_rate must be finite and > 0; received -1"):
         clf.set_params(learning_rate=-1).fit(X, y)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: m.plots.mean_std_band([1, 2, 3], [[1, 2]], label="a"), ValueError,
+     r"runs must have one column per entry of x \(3\); received shape \(1, 2\)"),
+    (lambda: m.plots.scatter_classes(np.zeros((3, 2)), [0, 1, 2]), ValueError, r"y must be < n_classes=2"),
+    (lambda: m.plots.decision_regions("not a function"), TypeError, r"predict must be callable"),
+    (lambda: m.plots.decision_regions(lambda p: p[:, 0], lo=1, hi=0), ValueError, r"lo must be smaller than hi"),
+    (lambda: m.plots.confusion_heatmap([0, 1], [0, 12]), ValueError, r"y_pred must be < n_classes=10"),
+    (lambda: m.plots.weight_images(np.zeros((10, 2)), None), ValueError, r"W must have 784 rows"),
+    (lambda: m.plots.training_history({"loss": [1]}, (None, None)), TypeError, r"history must be the History"),
+], ids=["mean_std_band", "scatter_classes", "decision_regions predict", "decision_regions lo/hi",
+        "confusion_heatmap", "weight_images", "training_history"])
+def test_plot_helpers_refuse_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
