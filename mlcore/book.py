@@ -14,7 +14,8 @@ Tolerances (what a change of BLAS kernel or thread count may move, and no more):
 * a percentage (``89.2%``): within ``points`` percentage points — by default
   0.5, i.e. 5 of 1 000 validation images; :func:`accuracy` sizes it in images;
 * any other decimal (``0.075``): within ``rel`` (1 %) of the stored value, and
-  never tighter than one unit in the last printed digit;
+  never tighter than one unit in the last printed digit (or than ``abs``: a
+  difference of two accuracies in points uses :func:`points`, 0.5 like them);
 * an integer (``345``, ``30,000``): exact unless the tolerance says otherwise;
 * the words around the numbers (``falls monotonically``): exact.
 
@@ -43,6 +44,7 @@ class Tolerance:
     rel: float = 0.01                # relative, for other decimals
     integers_exact: bool = True
     integer_rel: float = 0.0         # relative band for integers when not exact
+    abs: float = 0.0                 # absolute band for other decimals (e.g. a difference in points)
 
     def allows(self, stored: float, new: float, *, percent: bool, integer: bool, last_digit: float) -> bool:
         return abs(new - stored) <= self.band(stored, percent=percent, integer=integer, last_digit=last_digit)
@@ -52,14 +54,15 @@ class Tolerance:
             return max(self.points, last_digit) + 1e-9
         if integer:
             return 0.0 if self.integers_exact else self.integer_rel * abs(stored)
-        return max(self.rel * abs(stored), last_digit) + 1e-12
+        return max(self.rel * abs(stored), self.abs, last_digit) + 1e-12
 
     def describe(self, *, percent: bool, integer: bool) -> str:
         if percent:
             return f"±{self.points:g} percentage points"
         if integer:
             return "exact" if self.integers_exact else f"±{self.integer_rel:.0%}"
-        return f"±{self.rel:.1%} (at least one unit in the last digit)"
+        floor = f"{self.abs:g}" if self.abs else "one unit in the last digit"
+        return f"±{self.rel:.1%} (at least {floor})"
 
 
 DEFAULT = Tolerance()
@@ -70,9 +73,9 @@ def accuracy(n: int, images: int = 3) -> Tolerance:
     return Tolerance(points=100.0 * images / n)
 
 
-def loose(rel: float = 0.05, points: float = 1.0) -> Tolerance:
-    """For numbers from many chaotic steps (long SGD runs at batch 1): a wider band, still far from a regression."""
-    return Tolerance(points=points, rel=rel, integers_exact=False, integer_rel=rel)
+def points(n: float = 0.5) -> Tolerance:
+    """For a difference of percentages printed without a % sign: within ``n`` points, like the percentages."""
+    return Tolerance(abs=n)
 
 
 _RECORD: dict[str, dict] = {}

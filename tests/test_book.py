@@ -69,3 +69,9 @@ def test_every_chapter_stores_a_record_with_its_tables():
         record = book.stored_record(chapters / f"{name}.ipynb")
         assert record is not None, f"{name}: no stored record: run the chapter and save it"
         assert any(key.startswith("reported-vs-reproduced / ") for key in record["numbers"]), name
+
+
+def test_points_tolerance_for_a_difference_of_accuracies():
+    tol = vars(book.points())
+    assert not book.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.1", "tol": tol}})
+    assert book.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.7", "tol": tol}})

@@ -3,14 +3,16 @@
 Usage (from the project root, with the book's environment active; takes about
 5 minutes per regression, so it is not part of CI)::
 
-    python tools/try_regressions.py                 # every regression below
-    python tools/try_regressions.py "shuffling off" # just one
+    python tools/try_regressions.py                    # every regression, unit tests then chapters
+    python tools/try_regressions.py "shuffling off"    # just one
+    python tools/try_regressions.py --chapters-only    # only what the chapters' checks see
 
 For each regression the script edits one line of mlcore in the working tree, runs
-``pytest -x`` over the unit tests and every chapter (nbval re-executes the chapters
+``pytest -x`` over the unit tests and then over the chapters (nbval re-executes them
 and their last cell compares every reproduced number with the stored run), prints
-the first failing test and its message, and puts the line back.  A regression
-the suite does not catch is reported as MISSED and makes the script exit 1.
+the first failing test and the drifted quantities, and puts the line back.  A
+regression that neither stage catches is reported as MISSED and makes the script
+exit 1.  Do not edit or commit mlcore while it runs.
 """
 from __future__ import annotations
 
@@ -44,31 +46,49 @@ REGRESSIONS = [
 ]
 
 
-def run(name: str, path: str, before: str, after: str) -> bool:
+STAGES = {"tests": ["tests", "--deselect", "tests/test_browser.py"], "chapters": ["chapters"]}
+
+
+def run(name: str, path: str, before: str, after: str, stages) -> bool:
     file = ROOT / path
     original = file.read_text()
     if original.count(before) != 1:
         raise SystemExit(f"{name}: the line to change is not in {path} exactly once; update REGRESSIONS")
     file.write_text(original.replace(before, after))
-    start = time.perf_counter()
+    caught = False
     try:
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                                 "--deselect", "tests/test_browser.py", "tests", "chapters"],
-                                cwd=ROOT, capture_output=True, text=True)
+        for stage in stages:
+            start = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                     *STAGES[stage]], cwd=ROOT, capture_output=True, text=True)
+            caught |= result.returncode != 0
+            report(name, stage, result, time.perf_counter() - start)
     finally:
         file.write_text(original)
-    caught = result.returncode != 0
-    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
-    reason = [line.strip() for line in result.stdout.splitlines() if "drifted" in line or line.startswith("E ")]
-    print(f"{'caught' if caught else 'MISSED'}: {name} ({time.perf_counter() - start:.0f} s)")
-    for line in failed[:1] + reason[:4]:
-        print(f"    {line[:300]}")
     return caught
 
 
+def report(name: str, stage: str, result, seconds: float) -> None:
+    lines = [_plain(line) for line in result.stdout.splitlines()]
+    failed = [line for line in lines if line.startswith("FAILED")]
+    reason = [line.strip() for line in lines if line.startswith("  '") or line.startswith("E ")]
+    verdict = "caught by" if result.returncode else "passes"
+    print(f"{name}: {verdict} {stage} ({seconds:.0f} s)")
+    for line in failed[:1] + reason[:4]:
+        print(f"    {line[:240]}")
+
+
+def _plain(line: str) -> str:
+    """The line without terminal colour codes."""
+    import re
+    return re.sub(r"\x1b\[[0-9;]*m", "", line)
+
+
 def main(argv: list[str]) -> int:
-    chosen = [r for r in REGRESSIONS if not argv or r[0] in argv]
-    missed = [r[0] for r in chosen if not run(*r)]
+    stages = ["chapters"] if "--chapters-only" in argv else list(STAGES)
+    names = [a for a in argv if not a.startswith("--")]
+    chosen = [r for r in REGRESSIONS if not names or r[0] in names]
+    missed = [r[0] for r in chosen if not run(*r, stages)]
     print(f"{len(chosen) - len(missed)} of {len(chosen)} regressions caught" + (f"; missed: {missed}" if missed else ""))
     return 1 if missed else 0
 
