@@ -5,7 +5,7 @@
 * :class:`_Plan` checks every argument, whole, before any weight changes;
 * :func:`_batches` yields the rows of each step of one epoch;
 * :class:`_Checks` runs the evaluation passes and decides early stopping;
-* :class:`_DivergenceGuard` keeps the last state known to be good and puts it
+* :class:`_DivergenceGuard` keeps the latest saved state known to be good (the start of an epoch) and puts it
   back (parameters and buffers) when the loss or the weights stop being finite.
 """
 from __future__ import annotations
@@ -125,9 +125,9 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
 
     Every argument is checked, whole, before the first update; a failed check
     leaves the model as it was.  If the loss, a parameter or a buffer stops
-    being finite, ``fit`` restores the last state that gave a finite loss
-    (parameters and buffers), leaves the model in evaluation mode and raises
-    ``FloatingPointError`` naming the epoch and step.  The model is in
+    being finite, ``fit`` restores the latest saved state known to give a finite
+    loss — the start of an epoch, parameters and buffers — leaves the model in
+    evaluation mode and raises ``FloatingPointError`` naming the epoch and step.  The model is in
     evaluation mode whenever ``fit`` returns or raises.
 
     BLAS runs on one thread for small batches (:func:`mlcore._blas.threads_for`).
@@ -306,7 +306,7 @@ class _Checks:
 
 
 class _DivergenceGuard:
-    """Keeps the last state known to be good, and restores it when training diverges.
+    """Keeps the latest saved state known to be good, and restores it when training diverges.
 
     A state is *good* when a loss computed with it was finite.  The guard copies
     the model at the start of each epoch and promotes that copy once the
@@ -343,7 +343,8 @@ class _DivergenceGuard:
         raise FloatingPointError(
             f"training diverged: {what} epoch {epoch + 1}, batch {batch + 1} of {self.steps_per_epoch} "
             f"(global step {step}). The parameters and buffers were restored to their values before step "
-            f"{self.good_step}, the last state that gave a finite loss, and the model is in evaluation mode. "
+            f"{self.good_step} (the start of epoch {self.good_step // self.steps_per_epoch + 1}), the latest "
+            f"saved state known to give a finite loss, and the model is in evaluation mode. "
             f"Try a smaller learning rate than lr={lr:g}.")
 
 
