@@ -52,16 +52,24 @@ def load_synth(num_train: int = 60_000, num_val: int = 10_000, seed: int = 0, re
 
 
 # --------------------------------------------------------------------------- MNIST
-MNIST_BASE_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+#: Mirrors of the official files, tried in order.
+MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/")
+#: name: (file, SHA-256 of the official .gz archive, SHA-256 of its decompressed IDX content).
+#: The archive hash is a fast path; the content hash accepts any faithful re-compression.
 MNIST_FILES = {
     "train_images": ("train-images-idx3-ubyte.gz",
-                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                     "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
     "train_labels": ("train-labels-idx1-ubyte.gz",
-                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                     "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
     "test_images": ("t10k-images-idx3-ubyte.gz",
-                    "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+                    "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
     "test_labels": ("t10k-labels-idx1-ubyte.gz",
-                    "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+                    "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
 }
 
 
@@ -83,15 +91,61 @@ class ImageData:
                 f"source={self.source!r})")
 
 
-def fetch(url: str, sha256: str, subdir: str, *, progress: bool = True) -> Path:
-    """Download ``url`` once into ``data/<subdir>/`` and verify its SHA-256.
+def fetch(url: str, sha256: str | None, subdir: str, *, progress: bool = True) -> Path:
+    """Download ``url`` once into ``data/<subdir>/`` and verify its SHA-256 (``None``: the caller verifies).
 
-    A file whose hash does not match is deleted by ``pooch`` and never cached.
+    ``pooch`` downloads to a temporary file and moves it into place only when it is
+    complete (and its hash matches): a partial or corrupt download is never cached.
     """
     import pooch
-    path = pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=url.rsplit("/", 1)[-1],
-                          path=config.data_dir() / subdir, progressbar=progress)
+    path = pooch.retrieve(url, known_hash=None if sha256 is None else f"sha256:{sha256}",
+                          fname=url.rsplit("/", 1)[-1], path=config.data_dir() / subdir, progressbar=progress)
     return Path(path)
+
+
+def _mnist_file(name: str, archive_sha: str, content_sha: str, progress: bool) -> Path:
+    """The verified path of one official MNIST file: a copy already in ``<data dir>/mnist/``
+    (used in place, nothing written: the folder may be read-only), else a download from
+    the first mirror that serves a file with the official content."""
+    local = config.data_dir() / "mnist" / name
+    if local.is_file():
+        verify_mnist_content(local, archive_sha, content_sha)
+        return local
+    failures = []
+    for base in MNIST_MIRRORS:
+        try:
+            path = fetch(base + name, None, "mnist", progress=progress)
+        except Exception as err:          # noqa: BLE001 - any failure means: try the next mirror
+            failures.append(f"{base}: {err}")
+            continue
+        try:
+            verify_mnist_content(path, archive_sha, content_sha)
+        except ValueError as err:
+            path.unlink()                 # a corrupt download is never left in the cache
+            failures.append(f"{base}: {err}")
+            continue
+        return path
+    raise OSError(f"{name}: no mirror served the official file:\n  " + "\n  ".join(failures))
+
+
+def verify_mnist_content(path: Path, archive_sha: str, content_sha: str) -> None:
+    """Accept ``path`` if it is the official archive, or if its decompressed content is the official IDX file."""
+    import gzip
+    import hashlib
+    import zlib
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() == archive_sha:
+        return
+    try:
+        content = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    except (OSError, EOFError, zlib.error) as err:
+        raise ValueError(f"{path.name}: cannot be decompressed ({err}); delete it, or point "
+                         f"MLCORE_DATA_DIR at a good copy, and run again") from err
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != content_sha:
+        raise ValueError(f"{path.name}: the SHA-256 of its content is {actual}, not the official {content_sha}; "
+                         "the file is corrupt or not MNIST. Delete it (a fresh copy is then downloaded), or "
+                         "point MLCORE_DATA_DIR at a folder whose mnist/ holds good copies, and run again")
 
 
 def _mnist_subset(seed: int = 0) -> ImageData:
@@ -124,8 +178,8 @@ def load_mnist(full: bool | None = None, *, progress: bool = True) -> ImageData:
     check_flag(progress, "progress")
     if not full:
         return _mnist_subset()
-    paths = {key: fetch(MNIST_BASE_URL + name, sha, "mnist", progress=progress)
-             for key, (name, sha) in MNIST_FILES.items()}
+    paths = {key: _mnist_file(name, archive_sha, content_sha, progress)
+             for key, (name, archive_sha, content_sha) in MNIST_FILES.items()}
     return ImageData(read_idx(paths["train_images"]).reshape(-1, 784),
                      read_idx(paths["train_labels"]).astype(np.int64),
                      read_idx(paths["test_images"]).reshape(-1, 784),

@@ -229,3 +229,47 @@ def test_an_extracted_cifar10_copy_is_used_without_download_and_called_unverifie
     data = m.load_cifar10()
     assert data.X_train.shape == (50_000, 3072) and data.X_test.shape == (10_000, 3072)
     assert "bytes not verified" in data.source
+
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+def _idx_labels(labels) -> bytes:
+    return b"\x00\x00\x08\x01" + len(labels).to_bytes(4, "big") + bytes(labels)
+
+
+def test_mnist_is_accepted_by_content_and_a_flipped_byte_is_refused(tmp_path):
+    raw = _idx_labels([1, 2, 3, 4])
+    content_sha = hashlib.sha256(raw).hexdigest()
+    path = tmp_path / "labels.gz"
+    path.write_bytes(gzip.compress(raw, compresslevel=1))          # re-compressed: not the official archive
+    m.datasets.verify_mnist_content(path, "0" * 64, content_sha)
+    path.write_bytes(gzip.compress(raw[:-1] + b"\x09"))
+    with pytest.raises(ValueError, match=rf"labels.gz: the SHA-256 of its content is [0-9a-f]{{64}}, "
+                                         rf"not the official {content_sha}.*Delete it"):
+        m.datasets.verify_mnist_content(path, "0" * 64, content_sha)
+
+
+def test_mnist_falls_back_to_the_next_mirror_and_never_caches_a_bad_file(tmp_path, monkeypatch, local_server):
+    root, url = local_server
+    raw = _idx_labels([0, 1, 2])
+    (root / "good").mkdir()
+    (root / "bad").mkdir()
+    (root / "good" / "l.gz").write_bytes(gzip.compress(raw))
+    (root / "bad" / "l.gz").write_bytes(gzip.compress(b"wrong"))
+    monkeypatch.setenv("MLCORE_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("mlcore.datasets.MNIST_MIRRORS", (url + "missing/", url + "bad/", url + "good/"))
+    path = m.datasets._mnist_file("l.gz", "0" * 64, hashlib.sha256(raw).hexdigest(), progress=False)
+    assert path == tmp_path / "cache" / "mnist" / "l.gz" and gzip.decompress(path.read_bytes()) == raw
+
+
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="the complete MNIST in ../shared/data/mnist is absent")
+def test_full_mnist_from_a_local_read_only_copy(monkeypatch):
+    """The shared copy (re-compressed, content identical) is used in place: nothing downloaded or written."""
+    monkeypatch.setenv("MLCORE_DATA_DIR", str(SHARED_MNIST.parent))
+    monkeypatch.setattr("mlcore.datasets.fetch", lambda *a, **k: pytest.fail("nothing may be downloaded"))
+    before = sorted(p.name for p in SHARED_MNIST.iterdir())
+    data = m.load_mnist(full=True)
+    assert data.X_train.shape == (60_000, 784) and data.X_test.shape == (10_000, 784)
+    assert np.bincount(data.y_test).tolist()[:3] == [980, 1135, 1032]
+    assert sorted(p.name for p in SHARED_MNIST.iterdir()) == before
