@@ -85,7 +85,9 @@ _RECORD: dict[str, dict] = {}
 def setup() -> bool:
     """Settings every chapter starts with; returns whether full-scale data are in use."""
     import matplotlib.pyplot as plt
+    import pandas as pd
     plt.rcParams["figure.dpi"] = 96
+    pd.set_option("display.max_colwidth", None)     # tables show every cell whole, never "…"
     _RECORD.clear()
     return full_data()
 
