@@ -67,7 +67,10 @@ class Adam(Optimizer):
             dt = p.value.dtype.type
             constants = (dt(b1), dt(1 - b1), dt(b2), dt(1 - b2), dt(self.eps), dt(step_size))
             for block in _blocks(p.value, p.grad, m, v):
-                _adam_update(*block, tmp[:block[0].size], *constants)
+                n = block[0].size
+                # The scratch is one block; a non-contiguous gradient makes the block whole.
+                scratch = tmp[:n] if tmp.size >= n else np.empty(n, dtype=tmp.dtype)
+                _adam_update(*block, scratch, *constants)
 
 
 #: Adam runs its eleven elementwise passes over blocks of this many entries, so that

@@ -104,6 +104,23 @@ def test_adam_first_step_moves_each_weight_by_lr():
     np.testing.assert_allclose(layer.weight.value, [[-0.1, 0.1], [-0.1, 0.1]], rtol=1e-6)
 
 
+def test_adam_accepts_a_fortran_ordered_gradient_larger_than_one_block():
+    # Weights larger than Adam's block, gradient not C-contiguous: the step falls back to
+    # whole arrays and must give exactly the blocked result.
+    rng = np.random.default_rng(0)
+    grad = rng.choice([-1.0, 1.0], (400, 400)) * rng.uniform(0.5, 2.0, (400, 400))  # |g| >> eps
+    results = []
+    for order in ("C", "F"):
+        layer = m.Linear(400, 400, init=np.ones((400, 400)), dtype=np.float64)
+        layer.weight.grad = np.asarray(grad, order=order)
+        opt = m.Adam([layer.weight], lr=0.1)
+        opt.step()
+        opt.step()
+        results.append(layer.weight.value.copy())
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_allclose(results[0], 1.0 - 0.2 * np.sign(grad), rtol=1e-6)
+
+
 def test_sgd_step_is_exact():
     layer = m.Linear(2, 1, init=np.ones((2, 1)), dtype=np.float64)
     layer.weight.grad[...] = [[0.5], [-1.0]]
