@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _blas
-from ._checks import _describe, check_callable, check_flag, check_integer, check_positive, check_seed
+from ._checks import _describe, check_callable, check_choice, check_flag, check_integer, check_positive, check_seed
 from .model import Sequential
 from .optim import Optimizer
 
@@ -93,8 +93,9 @@ def _evaluate(model, X, y, loss, batch_size=4096) -> tuple[float, float]:
 def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_size: int,
         loss=None, shuffle: bool = True, seed: int = 0, drop_last: bool = False,
         validation=None, check_every: int | None = None, eval_train: bool = False,
-        patience: int | None = None, penalty=None, lr_decay: float | None = None,
-        max_steps: int | None = None, callback=None, progress="auto") -> History:
+        patience: int | None = None, stop_on: str = "loss", penalty=None, lr_decay: float | None = None,
+        decay_every: int | None = None, max_steps: int | None = None, callback=None,
+        progress="auto") -> History:
     """Train ``model`` on ``(X, y)`` with mini-batch gradient descent.
 
     Parameters
@@ -115,8 +116,13 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     eval_train : also evaluate the whole training set at each check.
     patience : stop when the validation loss has not improved for this many
         consecutive checks; the weights of the best check are restored at the end.
+    stop_on : ``"loss"`` (the default) or ``"accuracy"``: the validation quantity
+        that ``patience`` watches and that picks the best check (a tie in accuracy
+        is no improvement).
     penalty : an :class:`~mlcore.losses.L2Penalty` added to the objective.
     lr_decay : multiply the learning rate by this factor after each epoch.
+    decay_every : apply ``lr_decay`` after every this many steps instead of after
+        each epoch (a schedule that does not depend on the data size).
     max_steps : stop after this many updates (mid-epoch if need be), for
         protocols counted in iterations rather than epochs.
     callback : ``callback(epoch, model, history)`` after each completed epoch.
@@ -134,8 +140,8 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     """
     plan = _Plan.checked(model, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size, loss=loss,
                          shuffle=shuffle, seed=seed, drop_last=drop_last, validation=validation,
-                         check_every=check_every, eval_train=eval_train, patience=patience, penalty=penalty,
-                         lr_decay=lr_decay, max_steps=max_steps, callback=callback, progress=progress)
+                         check_every=check_every, eval_train=eval_train, patience=patience, stop_on=stop_on,
+                         penalty=penalty, lr_decay=lr_decay, decay_every=decay_every, max_steps=max_steps, callback=callback, progress=progress)
     history = History(steps_per_epoch=plan.steps_per_epoch)
     checks = _Checks(plan, history)
     guard = _DivergenceGuard(model, plan.steps_per_epoch)
@@ -162,7 +168,7 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
                 if checks.should_stop or step == plan.max_steps:
                     history.stopped_early = checks.should_stop
                     break
-                if plan.lr_decay is not None:
+                if plan.lr_decay is not None and plan.decay_every is None:
                     optimizer.lr *= plan.lr_decay
         checks.restore_best()
         guard.check_state(step, optimizer.lr)
@@ -188,6 +194,8 @@ def _train_epoch(plan, optimizer, order, step: int, guard, checks, bar) -> list[
         if plan.check_every is not None and step % plan.check_every == 0:
             checks.run(step)
         step += 1
+        if plan.decay_every is not None and step % plan.decay_every == 0:
+            optimizer.lr *= plan.lr_decay
         bar.update(1)
         if checks.should_stop or step == plan.max_steps:
             break
@@ -211,7 +219,9 @@ class _Plan:
     check_every: int | None
     eval_train: bool
     patience: int | None
+    stop_on: str
     lr_decay: float | None
+    decay_every: int | None
     max_steps: int | None
     callback: object
     progress: bool
@@ -222,7 +232,8 @@ class _Plan:
 
     @classmethod
     def checked(cls, model, X, y, *, optimizer, epochs, batch_size, loss, shuffle, seed, drop_last, validation,
-                check_every, eval_train, patience, penalty, lr_decay, max_steps, callback, progress) -> "_Plan":
+                check_every, eval_train, patience, stop_on, penalty, lr_decay, decay_every, max_steps,
+                callback, progress) -> "_Plan":
         _check_model(model)
         _check_optimizer(optimizer, model)
         X, y = model.check_data(X, y)
@@ -233,6 +244,10 @@ class _Plan:
             raise ValueError(f"batch_size must be <= the number of training rows ({n}); received {batch_size}")
         drop_last = check_flag(drop_last, "drop_last")
         _check_batch_statistics(model, n, batch_size, drop_last)
+        if decay_every is not None:
+            decay_every = check_integer(decay_every, "decay_every")
+            if lr_decay is None:
+                raise ValueError("decay_every needs lr_decay (the factor to apply); received lr_decay=None")
         if patience is not None:
             patience = check_integer(patience, "patience")
             if validation is None:
@@ -244,7 +259,9 @@ class _Plan:
                    validation=_check_validation(validation, model),
                    check_every=None if check_every is None else check_integer(check_every, "check_every"),
                    eval_train=check_flag(eval_train, "eval_train"), patience=patience,
+                   stop_on=check_choice(stop_on, "stop_on", ("loss", "accuracy")),
                    lr_decay=None if lr_decay is None else float(check_positive(lr_decay, "lr_decay")),
+                   decay_every=decay_every,
                    max_steps=None if max_steps is None else check_integer(max_steps, "max_steps"),
                    callback=check_callable(callback, "callback"), progress=_progress_wanted(progress))
 
@@ -262,11 +279,11 @@ def _batches(plan: _Plan, order):
 
 
 class _Checks:
-    """The evaluation passes during training, and early stopping on the validation loss."""
+    """The evaluation passes during training, and early stopping on the validation loss or accuracy."""
 
     def __init__(self, plan: _Plan, history: History):
         self.plan, self.history = plan, history
-        self.best_loss, self.best_state, self.since_best = math.inf, None, 0
+        self.best_score, self.best_state, self.since_best = math.inf, None, 0
         self.should_stop = False
 
     @property
@@ -282,10 +299,11 @@ class _Checks:
             self._record(_evaluate(plan.model, plan.X, plan.y, plan.loss), history.train_loss, history.train_acc)
         if plan.validation is None:
             return
-        val_loss, _ = self._record(_evaluate(plan.model, *plan.validation, plan.loss),
-                                   history.val_loss, history.val_acc)
-        if val_loss < self.best_loss:
-            self.best_loss, self.since_best = val_loss, 0
+        val_loss, val_acc = self._record(_evaluate(plan.model, *plan.validation, plan.loss),
+                                         history.val_loss, history.val_acc)
+        score = val_loss if plan.stop_on == "loss" else -val_acc      # lower is better
+        if score < self.best_score:
+            self.best_score, self.since_best = score, 0
             history.best_check = len(history.val_loss) - 1
             if plan.patience is not None:
                 self.best_state = plan.model.state_dict()

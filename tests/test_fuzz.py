@@ -73,7 +73,7 @@ def _fit_case(arg):
 
 
 FIT_ARGS = ["X", "y", "epochs", "batch_size", "shuffle", "seed", "drop_last", "validation", "check_every",
-            "eval_train", "patience", "penalty", "lr_decay", "max_steps", "callback", "progress", "loss",
+            "eval_train", "patience", "stop_on", "penalty", "lr_decay", "decay_every", "max_steps", "callback", "progress", "loss",
             "optimizer"]
 
 

@@ -81,12 +81,54 @@ def test_early_stopping_restores_best_weights():
     assert best_loss == pytest.approx(min(hist.val_loss), rel=1e-5)
 
 
+def test_early_stopping_on_accuracy_keeps_the_most_accurate_check():
+    X, y = _blobs(300)
+    Xv, yv = X[:60], (y[:60] + 1) % 3
+    model = _mlp()
+    hist = m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.2), epochs=50, batch_size=30,
+                 validation=(Xv, yv), check_every=1, patience=5, stop_on="accuracy")
+    assert hist.stopped_early
+    best = int(np.argmax(hist.val_acc))                       # the first check with the top accuracy
+    assert hist.best_check == best and len(hist.val_acc) - 1 - best == 5
+    assert m.evaluate(model, Xv, yv)[1] == pytest.approx(hist.val_acc[best])
+
+
+def test_stop_on_must_name_a_quantity():
+    X, y = _blobs(60)
+    model = _mlp()
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"stop_on must be one of \['accuracy', 'loss'\]; received 'acc'"):
+        m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=10,
+              validation=(X, y), patience=2, stop_on="acc")
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
 def test_lr_decay_is_applied_per_epoch():
     X, y = _blobs()
     model = _mlp()
     opt = m.SGD(model.parameters(), lr=1.0)
     hist = m.fit(model, X, y, optimizer=opt, epochs=3, batch_size=50, lr_decay=0.5)
     assert hist.lr == [1.0, 0.5, 0.25]
+
+
+def test_lr_decay_every_n_steps_ignores_epoch_boundaries():
+    X, y = _blobs()
+    model = _mlp()
+    seen = []
+    opt = m.SGD(model.parameters(), lr=1.0)
+    hist = m.fit(model, X, y, optimizer=opt, epochs=3, batch_size=50, lr_decay=0.5, decay_every=3,
+                 callback=lambda epoch, model, history: seen.append(opt.lr))
+    steps = hist.steps_per_epoch * 3
+    assert hist.steps_per_epoch == 4                  # 3 does not divide it: decays fall mid-epoch
+    assert opt.lr == 0.5 ** (steps // 3)
+    assert seen == [0.5 ** ((e + 1) * hist.steps_per_epoch // 3) for e in range(3)]
+
+
+def test_decay_every_needs_a_factor():
+    X, y = _blobs()
+    model = _mlp()
+    with pytest.raises(ValueError, match=r"decay_every needs lr_decay"):
+        m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=1.0), epochs=1, batch_size=50, decay_every=4)
 
 
 def test_momentum_and_adam_reduce_the_loss():
