@@ -21,6 +21,10 @@ Tolerances (what a change of BLAS kernel or thread count may move, and no more):
 
 Timings and other machine-dependent values are glued with ``tol=None``: shown,
 never compared.
+
+At full scale (``MLCORE_FULL_DATA=1``) ``check`` also writes the chapter's record
+of the run (:mod:`mlcore.records`); offline, the chapter's reported-vs-reproduced
+table gains a column with that recorded run.
 """
 from __future__ import annotations
 
@@ -28,13 +32,17 @@ import json
 import math
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import records
 from .config import full_data
 
 COMPARE_ENV = "MLCORE_COMPARE_STORED"
 RECORD_KEY = "mlcore-regression-record"
+#: The table of each chapter that sets the report's numbers beside the reproduced ones.
+REPORTED_VS_REPRODUCED = "reported-vs-reproduced"
 
 
 @dataclass(frozen=True)
@@ -79,16 +87,22 @@ def points(n: float = 0.5) -> Tolerance:
 
 
 _RECORD: dict[str, dict] = {}
+_RUN = {"chapter": None, "started": 0.0}
 
 
 # -- setup ---------------------------------------------------------------------------
-def setup() -> bool:
-    """Settings every chapter starts with; returns whether full-scale data are in use."""
+def setup(chapter: str | None = None) -> bool:
+    """Settings every chapter starts with; returns whether full-scale data are in use.
+
+    ``chapter`` is the notebook's name without ``.ipynb`` (the kernel runs in its
+    folder): it names the chapter's full-scale record.
+    """
     import matplotlib.pyplot as plt
     import pandas as pd
     plt.rcParams["figure.dpi"] = 96
     pd.set_option("display.max_colwidth", None)     # tables show every cell whole, never "…"
     _RECORD.clear()
+    _RUN.update(chapter=chapter, started=time.perf_counter())
     return full_data()
 
 
@@ -99,11 +113,16 @@ def data_note(text: str, *, kind: str = "note") -> None:
 
 
 def figure(name: str, fig) -> None:
-    """Hand a finished figure to the book under ``name`` (a ``{glue:figure}``) and close it."""
+    """Show a finished figure under the cell that made it, hand it to the book under ``name``, close it.
+
+    In Jupyter the figure is the cell's output.  The book shows it once, numbered and
+    captioned where the prose places its ``{glue:figure}``: the cell carries the tag
+    ``remove-output``, which drops the cell's copy from the page but not the glued one.
+    """
     import matplotlib.pyplot as plt
     from myst_nb import glue as myst_glue
     fig.tight_layout()
-    myst_glue(name, fig, display=False)
+    myst_glue(name, fig, display=True)
     plt.close(fig)
 
 
@@ -124,7 +143,9 @@ def table(name: str, frame, *, column=None, tol: Tolerance | None = DEFAULT, row
     """Record every cell of one column of ``frame`` (by default the one headed "this build …").
 
     ``row_tol`` maps a row label to its own tolerance (``None``: not compared).
-    Returns ``frame`` unchanged, so the cell still displays it.
+    Returns the frame to display: ``frame`` itself, except that the chapter's
+    reported-vs-reproduced table, built offline, gains the column of the chapter's
+    recorded full-scale run (see :mod:`mlcore.records`) after ``column``.
     """
     column = column if column is not None else next(c for c in frame.columns if str(c).startswith("this build"))
     row_tol = row_tol or {}
@@ -132,6 +153,19 @@ def table(name: str, frame, *, column=None, tol: Tolerance | None = DEFAULT, row
         cell_tol = row_tol.get(label, tol)
         if cell_tol is not None:
             _record(f"{name} / {label}", _as_text(value), cell_tol)
+    if name == REPORTED_VS_REPRODUCED and _RUN["chapter"] and not full_data():
+        frame = _with_recorded_run(frame, name, column)
+    return frame
+
+
+def _with_recorded_run(frame, name: str, after):
+    """``frame`` with the recorded full-scale values of its rows inserted after column ``after``."""
+    chapter = _RUN["chapter"]
+    record = records.read(chapter)
+    keys = [f"{name} / {label}" for label in frame.index]
+    frame = frame.copy()
+    frame.insert(list(frame.columns).index(after) + 1, records.column_header(record),
+                 records.column(record, Path(f"{chapter}.ipynb"), keys))
     return frame
 
 
@@ -145,27 +179,47 @@ def _record(key: str, text: str, tol: Tolerance) -> None:
     _RECORD[key] = {"text": text, "tol": vars(tol)}
 
 
-def check(notebook: str) -> None:
-    """Show this run's record; under pytest, compare it with the one stored in ``notebook``.
+def check(notebook: str | None = None) -> None:
+    """Show this run's record; under pytest, compare it with the stored one.
 
-    ``notebook`` is the chapter's file name (the kernel runs in its folder).
+    ``notebook`` is the chapter's file name (the kernel runs in its folder); by default
+    the chapter named in :func:`setup`.  Offline, the stored record is the one in the
+    ``.ipynb`` on disk; at full scale it is the chapter's recorded run, which a
+    full-scale run outside pytest (re)writes.
     """
     from IPython.display import display
+    notebook = notebook or f"{_RUN['chapter']}.ipynb"
     scale = "full" if full_data() else "offline"
     record = {"scale": scale, "numbers": dict(_RECORD)}
     summary = "\n".join(f"{key} = {entry['text']}" for key, entry in record["numbers"].items())
     display({"text/plain": f"{len(_RECORD)} reproduced values recorded ({scale} data):\n{summary}"},
             raw=True, metadata={RECORD_KEY: record})
-    if os.environ.get(COMPARE_ENV) == "1":
-        stored = stored_record(Path(notebook))
-        if stored is None or stored["scale"] != scale:
-            print(f"no stored record at {scale} scale in {notebook}: nothing to compare")
+    comparing = os.environ.get(COMPARE_ENV) == "1"
+    if scale == "full" and (not comparing or os.environ.get(records.RECORDS_DIR_ENV)):
+        chapter = _RUN["chapter"] or Path(notebook).stem
+        path = records.write(chapter, Path(notebook), record["numbers"], time.perf_counter() - _RUN["started"])
+        print(f"full-scale record written: {path.parent.name}/{path.name}")
+    if comparing:
+        stored = _stored_for(scale, Path(notebook))
+        if stored is None:
+            print(f"no stored record at {scale} scale for {notebook}: nothing to compare")
             return
         drifts = compare(stored["numbers"], record["numbers"])
         if drifts:
             raise AssertionError(f"{notebook}: {len(drifts)} reproduced value(s) drifted from the stored run:\n  "
                                  + "\n  ".join(drifts))
         print(f"all {len(stored['numbers'])} stored values reproduced within their tolerances")
+
+
+def _stored_for(scale: str, notebook: Path) -> dict | None:
+    """The record a re-run at ``scale`` is compared with (None: nothing to compare)."""
+    if scale == "offline":
+        stored = stored_record(notebook)
+        return stored if stored is not None and stored["scale"] == "offline" else None
+    recorded = records.read(_RUN["chapter"] or notebook.stem)
+    if recorded is None or records.staleness(recorded, notebook):
+        return None
+    return {"scale": "full", "numbers": recorded["numbers"]}
 
 
 def stored_record(path: Path) -> dict | None:

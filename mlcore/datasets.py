@@ -8,6 +8,7 @@ with ``pooch`` and verified by SHA-256.
 """
 from __future__ import annotations
 
+import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,21 @@ class ImageData:
     def __repr__(self) -> str:
         return (f"ImageData(train={self.X_train.shape}, test={self.X_test.shape}, "
                 f"source={self.source!r})")
+
+
+#: What the full-scale loaders of this process read: one entry per data set, for the
+#: provenance of a recorded run (:mod:`mlcore.records`).  Offline loaders add nothing.
+_FULL_SCALE_SOURCES: dict[str, dict] = {}
+
+
+def full_scale_sources() -> dict[str, dict]:
+    """The full-scale data sets this process has loaded, with how each was verified."""
+    return {name: dict(entry) for name, entry in _FULL_SCALE_SOURCES.items()}
+
+
+def _where() -> str:
+    """Where the files were read, without machine paths."""
+    return "a local copy (MLCORE_DATA_DIR)" if os.environ.get(config.DATA_DIR_ENV) else "the data cache"
 
 
 def fetch(url: str, sha256: str | None, subdir: str, *, progress: bool = True) -> Path:
@@ -180,6 +196,10 @@ def load_mnist(full: bool | None = None, *, progress: bool = True) -> ImageData:
         return _mnist_subset()
     paths = {key: _mnist_file(name, archive_sha, content_sha, progress)
              for key, (name, archive_sha, content_sha) in MNIST_FILES.items()}
+    _FULL_SCALE_SOURCES["MNIST"] = {
+        "source": "official MNIST (60 000 train, 10 000 test)", "read from": _where(),
+        "verified": "SHA-256 of each decompressed IDX file equals the official content",
+        "content sha256": {name.removesuffix(".gz"): content_sha for name, _, content_sha in MNIST_FILES.values()}}
     return ImageData(read_idx(paths["train_images"]).reshape(-1, 784),
                      read_idx(paths["train_labels"]).astype(np.int64),
                      read_idx(paths["test_images"]).reshape(-1, 784),
@@ -223,12 +243,17 @@ def load_cifar10(*, progress: bool = True) -> ImageData:
         check_cifar10_structure(data, folder)
         data.source = (f"CIFAR-10 binary version, an extracted copy without its archive ({folder.parent.name}/"
                        f"{folder.name}): structure checked, bytes not verified")
+        _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": data.source, "read from": _where(),
+                                           "verified": "structure only (no archive to hash)"}
         return data
     archive = fetch(CIFAR10_URL, CIFAR10_SHA256, "cifar10", progress=progress)
     folder = archive.parent / "cifar-10-batches-bin"
     if not (folder / "test_batch.bin").is_file():
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(archive.parent, filter="data")
+    _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": "official CIFAR-10 (binary version)", "read from": _where(),
+                                       "verified": "SHA-256 of the official archive",
+                                       "archive sha256": CIFAR10_SHA256}
     return load_cifar10_from(folder)
 
 

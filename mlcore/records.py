@@ -1,0 +1,149 @@
+"""Recorded full-scale runs: what a chapter reproduced at its report's scale, and on what.
+
+A chapter executed with ``MLCORE_FULL_DATA=1`` ends (:func:`mlcore.book.check`) by
+writing ``results/full-scale/<chapter>.json``: every reproduced value of the run
+(the same record nbval compares) and its provenance — the data read and how they
+were verified, the mlcore version, the SHA-256 of each mlcore module that computes
+numbers and of the chapter's code, the date, the machine and the run time.
+
+The default (offline) build reads that file and puts its values beside the live
+ones, in a column "full scale (recorded run …)" of the chapter's reported-vs-
+reproduced table.  The column says so in words where there is no record, and where
+the chapter's code or a number-computing mlcore module has changed since the run
+(the values would no longer be what this code computes).
+
+``MLCORE_RECORDS_DIR`` points reading and writing elsewhere (tests use it so that
+they never overwrite the committed records).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+RECORDS_DIR_ENV = "MLCORE_RECORDS_DIR"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MLCORE_DIR = Path(__file__).resolve().parent
+#: Modules that only present numbers (format, draw, record): a change there cannot
+#: change a reproduced value, so it does not make a record stale.
+PRESENTATION_MODULES = frozenset({"book.py", "plots.py", "records.py"})
+
+
+def records_dir() -> Path:
+    """``$MLCORE_RECORDS_DIR``, else the project's ``results/full-scale/``."""
+    override = os.environ.get(RECORDS_DIR_ENV)
+    return Path(override) if override else PROJECT_ROOT / "results" / "full-scale"
+
+
+def record_path(chapter: str) -> Path:
+    return records_dir() / f"{chapter}.json"
+
+
+# -- fingerprints -------------------------------------------------------------------
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def mlcore_fingerprint() -> dict[str, str]:
+    """SHA-256 of each mlcore module that computes numbers, by its path in the project."""
+    return {f"mlcore/{path.name}": _sha256(path.read_bytes())
+            for path in sorted(MLCORE_DIR.glob("*.py")) if path.name not in PRESENTATION_MODULES}
+
+
+def chapter_code_fingerprint(notebook: Path) -> str:
+    """SHA-256 of the chapter's code cells, in order (prose and outputs do not count)."""
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    code = "\0".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    return _sha256(code.encode("utf-8"))
+
+
+def machine() -> dict:
+    """The facts about this machine that bear on speed and rounding (no paths, no names)."""
+    import numpy as np
+    from threadpoolctl import threadpool_info
+    blas = [f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('num_threads')} threads)"
+            for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return {"cpus": os.cpu_count(), "processor": _processor(), "system": f"{platform.system()} {platform.machine()}",
+            "python": platform.python_version(), "numpy": np.__version__, "blas": ", ".join(blas) or "unknown"}
+
+
+def _processor() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+# -- writing --------------------------------------------------------------------------
+def write(chapter: str, notebook: Path, numbers: dict, run_time_s: float) -> Path:
+    """Write the record of a full-scale run of ``chapter`` and return its path."""
+    from . import __version__
+    from .datasets import full_scale_sources
+    record = {
+        "chapter": chapter,
+        "numbers": numbers,
+        "provenance": {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "run time (s)": round(run_time_s, 1),
+            "data": full_scale_sources(),
+            "mlcore version": __version__,
+            "mlcore sources (sha256)": mlcore_fingerprint(),
+            "chapter code (sha256)": chapter_code_fingerprint(notebook),
+            "machine": machine(),
+        },
+    }
+    path = record_path(chapter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+# -- reading ----------------------------------------------------------------------------
+def read(chapter: str) -> dict | None:
+    """The record of ``chapter``, or None when there is none."""
+    path = record_path(chapter)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def staleness(record: dict, notebook: Path) -> str | None:
+    """Why ``record`` no longer describes this code (None when it still does)."""
+    provenance = record["provenance"]
+    changes = []
+    if provenance["chapter code (sha256)"] != chapter_code_fingerprint(notebook):
+        changes.append("a change to this chapter's code")
+    then, now = provenance["mlcore sources (sha256)"], mlcore_fingerprint()
+    changed = sorted(name for name in then.keys() | now.keys() if then.get(name) != now.get(name))
+    if changed:
+        changes.append("a change to " + ", ".join(changed))
+    return "stale: recorded before " + " and ".join(changes) if changes else None
+
+
+def column_header(record: dict | None) -> str:
+    """The heading of the recorded-run column: the run's date, data and time."""
+    if record is None:
+        return "full scale (recorded run)"
+    provenance = record["provenance"]
+    data = "; ".join(entry["source"] for entry in provenance["data"].values()) or "no data set loaded"
+    seconds = provenance["run time (s)"]
+    took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    return (f"full scale (recorded run: {provenance['date'][:10]}, {data}, "
+            f"{took} on {provenance['machine']['cpus']} cores)")
+
+
+def column(record: dict | None, notebook: Path, keys: list[str]) -> list[str]:
+    """The recorded value for each key, or words that say why there is none."""
+    if record is None:
+        return ["no recorded run"] * len(keys)
+    stale = staleness(record, notebook)
+    if stale:
+        return [stale] * len(keys)
+    numbers = record["numbers"]
+    return [numbers[key]["text"] if key in numbers else "not in the recorded run" for key in keys]

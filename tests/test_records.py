@@ -1,0 +1,163 @@
+"""Recorded full-scale runs (mlcore.records): writing, staleness, and the column in the offline table."""
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbclient import NotebookClient
+
+from mlcore import book, records
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+def _notebook(path, code_cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent(code)) for code in code_cells]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def recorded(tmp_path, monkeypatch):
+    """A chapter notebook in tmp_path and a record of it, written with the current code."""
+    monkeypatch.setenv(records.RECORDS_DIR_ENV, str(tmp_path / "records"))
+    notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1", "y = 2"])
+    numbers = {"reported-vs-reproduced / accuracy": {"text": "97.90%", "tol": {}}}
+    path = records.write("demo", notebook, numbers, run_time_s=754.2)
+    return notebook, path
+
+
+def test_a_record_holds_its_numbers_and_provenance(recorded):
+    notebook, path = recorded
+    record = json.loads(path.read_text())
+    provenance = record["provenance"]
+    assert path.name == "demo.json" and record["numbers"]["reported-vs-reproduced / accuracy"]["text"] == "97.90%"
+    assert provenance["run time (s)"] == 754.2 and provenance["machine"]["cpus"] == os.cpu_count()
+    assert provenance["chapter code (sha256)"] == records.chapter_code_fingerprint(notebook)
+    assert set(provenance["mlcore sources (sha256)"]) >= {"mlcore/train.py", "mlcore/layers.py", "mlcore/optim.py"}
+    assert not set(provenance["mlcore sources (sha256)"]) & {"mlcore/book.py", "mlcore/plots.py"}
+    assert "/work" not in path.read_text() and "/home" not in path.read_text()   # no machine paths
+
+
+def test_a_fresh_record_is_shown_value_by_value(recorded):
+    notebook, _ = recorded
+    record = records.read("demo")
+    assert records.staleness(record, notebook) is None
+    assert records.column(record, notebook, ["reported-vs-reproduced / accuracy", "reported-vs-reproduced / new row"]) \
+        == ["97.90%", "not in the recorded run"]
+    assert records.column_header(record).startswith(f"full scale (recorded run: {record['provenance']['date'][:10]}, ")
+    assert records.column_header(record).endswith(f"13 min on {os.cpu_count()} cores)")
+
+
+def test_no_record_says_so():
+    assert records.column(None, "unused.ipynb", ["a", "b"]) == ["no recorded run"] * 2
+    assert records.column_header(None) == "full scale (recorded run)"
+
+
+def test_a_change_to_the_chapter_code_makes_the_record_stale(recorded):
+    notebook, _ = recorded
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("prose does not count"))
+    nbformat.write(nb, notebook)
+    assert records.staleness(records.read("demo"), notebook) is None
+    nb.cells[1].source = "y = 3"
+    nbformat.write(nb, notebook)
+    assert records.column(records.read("demo"), notebook, ["k"]) == [
+        "stale: recorded before a change to this chapter's code"]
+
+
+def test_a_change_to_a_computing_mlcore_module_makes_the_record_stale(recorded, monkeypatch):
+    notebook, _ = recorded
+    changed = dict(records.mlcore_fingerprint(), **{"mlcore/optim.py": "0" * 64})
+    monkeypatch.setattr(records, "mlcore_fingerprint", lambda: changed)
+    assert records.staleness(records.read("demo"), notebook) == "stale: recorded before a change to mlcore/optim.py"
+
+
+def test_the_offline_comparison_table_gains_the_recorded_column(recorded, monkeypatch):
+    notebook, _ = recorded
+    monkeypatch.chdir(notebook.parent)
+    monkeypatch.delenv("MLCORE_FULL_DATA", raising=False)
+    book.setup("demo")
+    frame = pd.DataFrame([("accuracy", "97.71 %", "89.20%", "smaller data")],
+                         columns=["quantity", "report", "this build (offline)", "why"]).set_index("quantity")
+    shown = book.table(book.REPORTED_VS_REPRODUCED, frame)
+    assert list(shown.columns)[:2] == ["report", "this build (offline)"] and list(shown.columns)[3] == "why"
+    assert list(shown.columns)[2].startswith("full scale (recorded run: ")
+    assert shown.iloc[0, 2] == "97.90%"
+    assert list(book.table("another table", frame).columns) == list(frame.columns)
+
+
+SMOKE_CHAPTER = [
+    """
+    import numpy as np, pandas as pd
+    import mlcore as m
+    from mlcore import book
+    FULL = book.setup("smoke")
+    data = m.load_mnist(progress=False)
+    X = m.scale_pixels(data.X_train)
+    model = m.Sequential(m.Linear(784, 10, seed=0))
+    m.fit(model, X, data.y_train, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=100, seed=0)
+    _, accuracy = m.evaluate(model, m.scale_pixels(data.X_test), data.y_test)
+    """,
+    """
+    book.table("reported-vs-reproduced", pd.DataFrame(
+        [("training images", "60 000", f"{len(data.y_train):,}"), ("test accuracy", "about 90 %", f"{accuracy:.1%}")],
+        columns=["quantity", "report", f"this build ({'full' if FULL else 'offline'})"]).set_index("quantity"))
+    """,
+    "book.check()",
+]
+
+
+def _run(notebook, **env):
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update({k: v for k, v in env.items() if v is not None})
+    for key in [k for k, v in env.items() if v is None]:
+        os.environ.pop(key, None)
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+        NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(notebook.parent)}}).execute()
+        return nb
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _table_html(nb):
+    return "".join(out.get("data", {}).get("text/html", "") for out in nb.cells[1].outputs)
+
+
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="the complete MNIST in ../shared/data/mnist is absent")
+def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path):
+    """A small chapter run at full scale on ../shared/data/mnist (socket guard on: nothing downloaded),
+    then offline: the record is written with its provenance, shown, and called stale after a code change."""
+    notebook = _notebook(tmp_path / "smoke.ipynb", SMOKE_CHAPTER)
+    records_dir = tmp_path / "records"
+    _run(notebook, MLCORE_FULL_DATA="1", MLCORE_DATA_DIR=str(SHARED_MNIST.parent), MLCORE_RECORDS_DIR=str(records_dir))
+    record = json.loads((records_dir / "smoke.json").read_text())
+    assert record["numbers"]["reported-vs-reproduced / training images"]["text"] == "60,000"
+    accuracy = record["numbers"]["reported-vs-reproduced / test accuracy"]["text"]
+    assert 85.0 < float(accuracy.rstrip("%")) < 95.0
+    mnist = record["provenance"]["data"]["MNIST"]
+    assert mnist["read from"] == "a local copy (MLCORE_DATA_DIR)"
+    assert mnist["content sha256"]["t10k-labels-idx1-ubyte"].startswith("ff7bcfd4")
+
+    offline = _run(notebook, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir))
+    html = _table_html(offline)
+    assert "full scale (recorded run: " in html and "official MNIST (60 000 train, 10 000 test)" in html
+    assert accuracy in html and "60,000" in html
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace("lr=0.1", "lr=0.05")
+    nbformat.write(nb, notebook)
+    html = _table_html(_run(notebook, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir)))
+    assert "stale: recorded before a change to this chapter&#x27;s code" in html or \
+        "stale: recorded before a change to this chapter's code" in html
+    assert accuracy not in html

@@ -1,0 +1,94 @@
+"""Run chapters at full scale and record what they reproduce (``results/full-scale/<chapter>.json``).
+
+    MLCORE_DATA_DIR=../shared/data python tools/record_full_scale.py                 # every chapter with data
+    MLCORE_DATA_DIR=/path/to/data python tools/record_full_scale.py sapienza-aml-2021  # one chapter
+
+Each chapter is executed with ``MLCORE_FULL_DATA=1`` in a fresh kernel, from the
+chapters folder, exactly as the book build would run it; its last cell
+(``mlcore.book.check``) writes the record with its provenance.  The stored
+``.ipynb`` is left alone (it keeps the offline outputs that nbval checks); the
+executed copy goes to ``_build/full-scale/<chapter>.ipynb``.  Progress is printed
+cell by cell, and a summary of per-chapter run times at the end.  Commit the
+records; the offline book then shows them beside its live numbers.
+
+Without ``MLCORE_DATA_DIR`` the data are downloaded once into ``data/`` (verified by
+SHA-256).  CIFAR-10 (the Sapienza chapter) may be given as the official archive
+or as an extracted ``cifar10/cifar-10-batches-bin/`` folder under that directory.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+#: Chapters whose numbers depend on the data scale (foundations uses none).
+SCALED_CHAPTERS = ("vu-amsterdam-2024", "vu-amsterdam-2020", "ntnu-tdt4265", "sorbonne-rdfia", "sapienza-aml-2021")
+CELL_TIMEOUT_S = 4 * 3600
+
+
+def run(chapter: str) -> float:
+    """Execute one chapter at full scale; return its wall time in seconds."""
+    source = CHAPTERS / f"{chapter}.ipynb"
+    if not source.is_file():
+        raise SystemExit(f"no chapter {chapter!r}: expected one of {', '.join(SCALED_CHAPTERS)}")
+    nb = nbformat.read(source, as_version=4)
+    code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
+    done = [0]
+    started = time.perf_counter()
+    last = [started]
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        if cell.cell_type != "code":
+            return
+        done[0] += 1
+        now = time.perf_counter()
+        if now - last[0] > 5 or done[0] == code_cells:
+            print(f"  {chapter}: code cell {done[0]}/{code_cells} done, "
+                  f"{now - last[0]:.0f} s for this cell, {now - started:.0f} s so far", flush=True)
+        last[0] = now
+
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(CHAPTERS)}},
+                            on_cell_executed=on_cell_executed)
+    client.execute()
+    elapsed = time.perf_counter() - started
+    out = ROOT / "_build" / "full-scale" / source.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return elapsed
+
+
+def main(argv: list[str]) -> None:
+    chapters = argv or list(SCALED_CHAPTERS)
+    if not argv and not _cifar10_available():
+        print("CIFAR-10 is not under the data directory: sapienza-aml-2021 is skipped "
+              "(name it to download it, or set MLCORE_DATA_DIR to a folder holding cifar10/)")
+        chapters.remove("sapienza-aml-2021")
+    os.environ["MLCORE_FULL_DATA"] = "1"
+    os.environ.pop("MLCORE_COMPARE_STORED", None)    # a recording run writes, it does not compare
+    times = {}
+    for chapter in chapters:
+        print(f"{chapter}: running at full scale", flush=True)
+        times[chapter] = run(chapter)
+        print(f"{chapter}: {times[chapter]:.0f} s; record in results/full-scale/{chapter}.json", flush=True)
+    print("\nfull-scale run times")
+    for chapter, seconds in times.items():
+        print(f"  {chapter:<20} {seconds:7.0f} s  ({seconds / 60:.1f} min)")
+    print(f"  {'total':<20} {sum(times.values()):7.0f} s  ({sum(times.values()) / 60:.1f} min)")
+
+
+def _cifar10_available() -> bool:
+    sys.path.insert(0, str(ROOT))
+    from mlcore.config import data_dir
+    folder = data_dir() / "cifar10"
+    return (folder / "cifar-10-binary.tar.gz").is_file() or (folder / "cifar-10-batches-bin" / "test_batch.bin").is_file()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
