@@ -40,7 +40,16 @@ def scatter_classes(X, y, ax=None, *, labels=("class 0", "class 1"), s: float = 
         pts = X[y == cls]
         ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=alpha, color=color, label=name)
     ax.set_aspect("equal")
+    _label_plane(ax)
     return ax
+
+
+def _label_plane(ax) -> None:
+    """Name the two input features on the axes, unless the caller has named them."""
+    if not ax.get_xlabel():
+        ax.set_xlabel("$x_1$")
+    if not ax.get_ylabel():
+        ax.set_ylabel("$x_2$")
 
 
 def decision_regions(predict, X=None, y=None, ax=None, *, lo: float = -2.0, hi: float = 2.0,
@@ -65,6 +74,7 @@ def decision_regions(predict, X=None, y=None, ax=None, *, lo: float = -2.0, hi: 
         scatter_classes(X, y, ax=ax, s=8, alpha=0.9)
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
+    _label_plane(ax)
     return ax
 
 
