@@ -142,7 +142,8 @@ def glue(name: str, text, *, tol: Tolerance | None = DEFAULT) -> None:
 def table(name: str, frame, *, column=None, tol: Tolerance | None = DEFAULT, row_tol: dict | None = None):
     """Record every cell of one column of ``frame`` (by default the one headed "this build …").
 
-    ``row_tol`` maps a row label to its own tolerance (``None``: not compared).
+    ``row_tol`` maps a row label to its own tolerance (``None``: recorded, so that the
+    full-scale column can show it, but never compared).
     Returns the frame to display: ``frame`` itself, except that the chapter's
     reported-vs-reproduced table, built offline, gains the column of the chapter's
     recorded full-scale run (see :mod:`mlcore.records`) after ``column``.
@@ -150,9 +151,7 @@ def table(name: str, frame, *, column=None, tol: Tolerance | None = DEFAULT, row
     column = column if column is not None else next(c for c in frame.columns if str(c).startswith("this build"))
     row_tol = row_tol or {}
     for label, value in frame[column].items():
-        cell_tol = row_tol.get(label, tol)
-        if cell_tol is not None:
-            _record(f"{name} / {label}", _as_text(value), cell_tol)
+        _record(f"{name} / {label}", _as_text(value), row_tol.get(label, tol))
     if name == REPORTED_VS_REPRODUCED and _RUN["chapter"] and not full_data():
         frame = _with_recorded_run(frame, name, column)
     return frame
@@ -175,8 +174,8 @@ def _as_text(value) -> str:
     return str(value)
 
 
-def _record(key: str, text: str, tol: Tolerance) -> None:
-    _RECORD[key] = {"text": text, "tol": vars(tol)}
+def _record(key: str, text: str, tol: Tolerance | None) -> None:
+    _RECORD[key] = {"text": text, "tol": None if tol is None else vars(tol)}
 
 
 def check(notebook: str | None = None) -> None:
@@ -257,6 +256,8 @@ def compare(stored: dict, new: dict) -> list[str]:
     """One readable line per stored value that the new run does not reproduce."""
     drifts = []
     for key, entry in stored.items():
+        if entry["tol"] is None:          # shown, never compared
+            continue
         if key not in new:
             drifts.append(f"{key!r}: stored {entry['text']!r}, not produced by this run")
             continue

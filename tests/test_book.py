@@ -75,3 +75,16 @@ def test_points_tolerance_for_a_difference_of_accuracies():
     tol = vars(book.points())
     assert not book.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.1", "tol": tol}})
     assert book.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.7", "tol": tol}})
+
+
+def test_a_row_without_tolerance_is_recorded_but_never_compared():
+    import pandas as pd
+    book.setup()
+    frame = pd.DataFrame({"this build (offline)": ["89.2%", "1.7e-09"]}, index=["accuracy", "gradient error"])
+    book.table("t", frame, row_tol={"gradient error": None})
+    recorded = dict(book._RECORD)
+    assert recorded["t / gradient error"] == {"text": "1.7e-09", "tol": None}
+    moved = dict(recorded, **{"t / gradient error": {"text": "9.9e-05", "tol": None}})
+    assert book.compare(recorded, moved) == []
+    moved["t / accuracy"] = {"text": "91.0%", "tol": recorded["t / accuracy"]["tol"]}
+    assert len(book.compare(recorded, moved)) == 1
