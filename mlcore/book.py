@@ -182,11 +182,14 @@ def check(notebook: str | None = None) -> None:
     """Show this run's record; under pytest, compare it with the stored one.
 
     ``notebook`` is the chapter's file name (the kernel runs in its folder); by default
-    the chapter named in :func:`setup`.  Offline, the stored record is the one in the
-    ``.ipynb`` on disk; at full scale it is the chapter's recorded run, which a
-    full-scale run outside pytest (re)writes.
+    the chapter named in :func:`setup`.  The stored record is the one in the ``.ipynb``
+    on disk (an offline run); a full-scale run outside pytest writes the chapter's
+    record instead (:mod:`mlcore.records`).
     """
     from IPython.display import display
+    if notebook is None and _RUN["chapter"] is None:
+        raise ValueError("check() needs the chapter's notebook name, or book.setup(chapter) first; "
+                         "received neither")
     notebook = notebook or f"{_RUN['chapter']}.ipynb"
     scale = "full" if full_data() else "offline"
     record = {"scale": scale, "numbers": dict(_RECORD)}
@@ -199,8 +202,8 @@ def check(notebook: str | None = None) -> None:
         path = records.write(chapter, Path(notebook), record["numbers"], time.perf_counter() - _RUN["started"])
         print(f"full-scale record written: {path.parent.name}/{path.name}")
     if comparing:
-        stored = _stored_for(scale, Path(notebook))
-        if stored is None:
+        stored = stored_record(Path(notebook))
+        if stored is None or stored["scale"] != scale:
             print(f"no stored record at {scale} scale for {notebook}: nothing to compare")
             return
         drifts = compare(stored["numbers"], record["numbers"])
@@ -208,17 +211,6 @@ def check(notebook: str | None = None) -> None:
             raise AssertionError(f"{notebook}: {len(drifts)} reproduced value(s) drifted from the stored run:\n  "
                                  + "\n  ".join(drifts))
         print(f"all {len(stored['numbers'])} stored values reproduced within their tolerances")
-
-
-def _stored_for(scale: str, notebook: Path) -> dict | None:
-    """The record a re-run at ``scale`` is compared with (None: nothing to compare)."""
-    if scale == "offline":
-        stored = stored_record(notebook)
-        return stored if stored is not None and stored["scale"] == "offline" else None
-    recorded = records.read(_RUN["chapter"] or notebook.stem)
-    if recorded is None or records.staleness(recorded, notebook):
-        return None
-    return {"scale": "full", "numbers": recorded["numbers"]}
 
 
 def stored_record(path: Path) -> dict | None:

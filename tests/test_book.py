@@ -88,3 +88,23 @@ def test_a_row_without_tolerance_is_recorded_but_never_compared():
     assert book.compare(recorded, moved) == []
     moved["t / accuracy"] = {"text": "91.0%", "tol": recorded["t / accuracy"]["tol"]}
     assert len(book.compare(recorded, moved)) == 1
+
+
+def test_every_figure_cell_keeps_its_copy_out_of_the_book():
+    """book.figure shows a figure under its cell (for Jupyter) and glues it for the book; without
+    the tag remove-output the book would show that figure twice."""
+    from pathlib import Path
+    missing = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+            source = "".join(cell["source"])
+            makes_figure = cell["cell_type"] == "code" and ("book.figure(" in source or "history_figure(" in source)
+            if makes_figure and "remove-output" not in cell["metadata"].get("tags", []):
+                missing.append(f"{path.name} cell {i}")
+    assert not missing, "figure cells without the remove-output tag: " + ", ".join(missing)
+
+
+def test_check_without_a_chapter_name_says_what_it_needs():
+    book.setup()
+    with pytest.raises(ValueError, match=r"check\(\) needs the chapter's notebook name"):
+        book.check()

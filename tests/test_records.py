@@ -113,21 +113,16 @@ SMOKE_CHAPTER = [
 ]
 
 
-def _run(notebook, **env):
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update({k: v for k, v in env.items() if v is not None})
-    for key in [k for k, v in env.items() if v is None]:
-        os.environ.pop(key, None)
-    try:
-        nb = nbformat.read(notebook, as_version=4)
-        NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(notebook.parent)}}).execute()
-        return nb
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def _run(notebook, monkeypatch, **env):
+    """Execute ``notebook`` in a fresh kernel with ``env`` set (``None``: unset); the kernel inherits it."""
+    for key, value in env.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    nb = nbformat.read(notebook, as_version=4)
+    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    return nb
 
 
 def _table_html(nb):
@@ -135,12 +130,13 @@ def _table_html(nb):
 
 
 @pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="the complete MNIST in ../shared/data/mnist is absent")
-def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path):
+def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path, monkeypatch):
     """A small chapter run at full scale on ../shared/data/mnist (socket guard on: nothing downloaded),
     then offline: the record is written with its provenance, shown, and called stale after a code change."""
     notebook = _notebook(tmp_path / "smoke.ipynb", SMOKE_CHAPTER)
     records_dir = tmp_path / "records"
-    _run(notebook, MLCORE_FULL_DATA="1", MLCORE_DATA_DIR=str(SHARED_MNIST.parent), MLCORE_RECORDS_DIR=str(records_dir))
+    _run(notebook, monkeypatch, MLCORE_FULL_DATA="1", MLCORE_DATA_DIR=str(SHARED_MNIST.parent),
+         MLCORE_RECORDS_DIR=str(records_dir))
     record = json.loads((records_dir / "smoke.json").read_text())
     assert record["numbers"]["reported-vs-reproduced / training images"]["text"] == "60,000"
     accuracy = record["numbers"]["reported-vs-reproduced / test accuracy"]["text"]
@@ -149,7 +145,7 @@ def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path):
     assert mnist["read from"] == "a local copy (MLCORE_DATA_DIR)"
     assert mnist["content sha256"]["t10k-labels-idx1-ubyte"].startswith("ff7bcfd4")
 
-    offline = _run(notebook, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir))
+    offline = _run(notebook, monkeypatch, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir))
     html = _table_html(offline)
     assert "full scale (recorded run: " in html and "official MNIST (60 000 train, 10 000 test)" in html
     assert accuracy in html and "60,000" in html
@@ -157,7 +153,7 @@ def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path):
     nb = nbformat.read(notebook, as_version=4)
     nb.cells[0].source = nb.cells[0].source.replace("lr=0.1", "lr=0.05")
     nbformat.write(nb, notebook)
-    html = _table_html(_run(notebook, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir)))
+    html = _table_html(_run(notebook, monkeypatch, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir)))
     assert "stale: recorded before a change to this chapter&#x27;s code" in html or \
         "stale: recorded before a change to this chapter's code" in html
     assert accuracy not in html

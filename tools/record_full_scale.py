@@ -84,10 +84,12 @@ def main(argv: list[str]) -> None:
 
 
 def _cifar10_available() -> bool:
-    sys.path.insert(0, str(ROOT))
+    """Whether ``load_cifar10`` would find the archive or an extracted copy without downloading."""
     from mlcore.config import data_dir
+    from mlcore.datasets import CIFAR10_FILES, CIFAR10_URL
     folder = data_dir() / "cifar10"
-    return (folder / "cifar-10-binary.tar.gz").is_file() or (folder / "cifar-10-batches-bin" / "test_batch.bin").is_file()
+    return ((folder / CIFAR10_URL.rsplit("/", 1)[-1]).is_file()
+            or all((folder / "cifar-10-batches-bin" / name).is_file() for name in CIFAR10_FILES))
 
 
 if __name__ == "__main__":
