@@ -103,8 +103,9 @@ def full_scale_sources() -> dict[str, dict]:
 
 
 def _where() -> str:
-    """Where the files were read, without machine paths."""
-    return "a local copy (MLCORE_DATA_DIR)" if os.environ.get(config.DATA_DIR_ENV) else "the data cache"
+    """Which folder the files were read from, named without machine paths."""
+    return ("the folder named by MLCORE_DATA_DIR" if os.environ.get(config.DATA_DIR_ENV)
+            else "the project's data cache (data/)")
 
 
 def fetch(url: str, sha256: str | None, subdir: str, *, progress: bool = True) -> Path:

@@ -141,7 +141,8 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     plan = _Plan.checked(model, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size, loss=loss,
                          shuffle=shuffle, seed=seed, drop_last=drop_last, validation=validation,
                          check_every=check_every, eval_train=eval_train, patience=patience, stop_on=stop_on,
-                         penalty=penalty, lr_decay=lr_decay, decay_every=decay_every, max_steps=max_steps, callback=callback, progress=progress)
+                         penalty=penalty, lr_decay=lr_decay, decay_every=decay_every, max_steps=max_steps,
+                         callback=callback, progress=progress)
     history = History(steps_per_epoch=plan.steps_per_epoch)
     checks = _Checks(plan, history)
     guard = _DivergenceGuard(model, plan.steps_per_epoch)

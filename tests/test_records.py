@@ -142,7 +142,7 @@ def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path, m
     accuracy = record["numbers"]["reported-vs-reproduced / test accuracy"]["text"]
     assert 85.0 < float(accuracy.rstrip("%")) < 95.0
     mnist = record["provenance"]["data"]["MNIST"]
-    assert mnist["read from"] == "a local copy (MLCORE_DATA_DIR)"
+    assert mnist["read from"] == "the folder named by MLCORE_DATA_DIR"
     assert mnist["content sha256"]["t10k-labels-idx1-ubyte"].startswith("ff7bcfd4")
 
     offline = _run(notebook, monkeypatch, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir))
