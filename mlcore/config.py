@@ -28,9 +28,17 @@ def full_data() -> bool:
 
 
 def data_dir() -> Path:
-    """Where downloads are cached: ``$MLCORE_DATA_DIR``, else the project's ``data/``."""
+    """Where downloads are cached: ``$MLCORE_DATA_DIR``, else the project's ``data/``.
+
+    ``$MLCORE_DATA_DIR`` must be absolute: chapters run in kernels whose working
+    folder is ``chapters/``, so a relative path would silently name another folder.
+    """
     if os.environ.get(DATA_DIR_ENV):
-        return Path(os.environ[DATA_DIR_ENV])
+        folder = Path(os.environ[DATA_DIR_ENV])
+        if not folder.is_absolute():
+            raise ValueError(f"{DATA_DIR_ENV} must be an absolute path (chapters run from chapters/, so a "
+                             f"relative one would be read from there); received {str(folder)!r}")
+        return folder
     project_data = Path(__file__).resolve().parent.parent / "data"
     if project_data.is_dir():
         return project_data

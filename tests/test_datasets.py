@@ -273,3 +273,10 @@ def test_full_mnist_from_a_local_read_only_copy(monkeypatch):
     assert data.X_train.shape == (60_000, 784) and data.X_test.shape == (10_000, 784)
     assert np.bincount(data.y_test).tolist()[:3] == [980, 1135, 1032]
     assert sorted(p.name for p in SHARED_MNIST.iterdir()) == before
+
+
+def test_a_relative_data_dir_is_refused_by_name(monkeypatch):
+    # Kernels run in chapters/, so "../shared/data" would name another folder there.
+    monkeypatch.setenv("MLCORE_DATA_DIR", "../shared/data")
+    with pytest.raises(ValueError, match=r"MLCORE_DATA_DIR must be an absolute path.*'\.\./shared/data'"):
+        m.config.data_dir()

@@ -66,6 +66,8 @@ def run(chapter: str) -> float:
 
 def main(argv: list[str]) -> None:
     chapters = argv or list(SCALED_CHAPTERS)
+    if os.environ.get("MLCORE_DATA_DIR"):       # the kernels run in chapters/: pass them an absolute path
+        os.environ["MLCORE_DATA_DIR"] = str(Path(os.environ["MLCORE_DATA_DIR"]).resolve())
     if not argv and not _cifar10_available():
         print("CIFAR-10 is not under the data directory: sapienza-aml-2021 is skipped "
               "(name it to download it, or set MLCORE_DATA_DIR to a folder holding cifar10/)")
