@@ -87,7 +87,7 @@ def points(n: float = 0.5) -> Tolerance:
 
 
 _RECORD: dict[str, dict] = {}
-_RUN = {"chapter": None, "started": 0.0}
+_RUN = {"chapter": None, "started": 0.0, "published": set()}
 
 
 # -- setup ---------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def setup(chapter: str | None = None) -> bool:
     plt.rcParams["figure.dpi"] = 96
     pd.set_option("display.max_colwidth", None)     # tables show every cell whole, never "…"
     _RECORD.clear()
-    _RUN.update(chapter=chapter, started=time.perf_counter())
+    _RUN.update(chapter=chapter, started=time.perf_counter(), published=set())
     return full_data()
 
 
@@ -113,30 +113,56 @@ def data_note(text: str, *, kind: str = "note") -> None:
 
 
 def figure(name: str, fig) -> None:
-    """Show a finished figure under the cell that made it, hand it to the book under ``name``, close it.
+    """Show a finished figure as the output of the cell that made it, and close it.
 
-    In Jupyter the figure is the cell's output.  The book shows it once, numbered and
-    captioned where the prose places its ``{glue:figure}``: the cell carries the tag
-    ``remove-output``, which drops the cell's copy from the page but not the glued one.
+    ``name`` is the figure's label.  The markdown cell right after the figure's cell
+    is its caption and begins with the line ``(name)=``; the book build
+    (``_ext/jupyter_reader.py``) turns the pair into one numbered, captioned figure,
+    and JupyterLab shows the caption as a paragraph under the figure.  So a figure
+    cell shows exactly one figure.
     """
     import matplotlib.pyplot as plt
-    from myst_nb import glue as myst_glue
+    from IPython.display import display
+    if not isinstance(name, str) or not name.startswith("fig-"):
+        raise ValueError(f"name must be a figure label starting with 'fig-'; received {name!r}")
     fig.tight_layout()
-    myst_glue(name, fig, display=True)
+    display(fig)
     plt.close(fig)
 
 
 # -- numbers --------------------------------------------------------------------------
 def glue(name: str, text, *, tol: Tolerance | None = DEFAULT) -> None:
-    """Glue ``text`` (a formatted number or sentence) under ``name`` and record it for regression checks.
+    """Publish ``text`` (a formatted number or sentence) under ``name`` and record it for regression checks.
 
+    The prose shows it with ``{eval}`name```: the book build pastes the glued text
+    (``_ext/jupyter_reader.py``), and JupyterLab (jupyterlab-myst) evaluates ``name``
+    in the kernel, where this function also defines it as a variable.
     ``tol=None`` shows it without recording it (timings, machine-dependent values).
     """
     from myst_nb import glue as myst_glue
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier (the prose evaluates it); received {name!r}")
     text = str(text)
     myst_glue(name, text, display=False)
+    _define_in_kernel(name, text)
     if tol is not None:
         _record(name, text, tol)
+
+
+def _define_in_kernel(name: str, text: str) -> None:
+    """Make ``name`` a variable of the notebook's namespace, refusing to replace one the chapter defined."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    published = _RUN.setdefault("published", set())
+    if name in shell.user_ns and name not in published:
+        raise ValueError(f"glue name {name!r} is already a variable of this notebook; choose another name")
+    shell.user_ns[name] = text
+    published.add(name)
 
 
 def table(name: str, frame, *, column=None, tol: Tolerance | None = DEFAULT, row_tol: dict | None = None):

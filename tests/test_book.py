@@ -1,9 +1,15 @@
 """The regression record the chapters keep (mlcore.book): parsing, tolerances, readable drifts."""
 import json
+import re
+import sys
+from pathlib import Path
 
 import pytest
 
 from mlcore import book
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "_ext")]     # run_chapters, jupyter_reader
 
 
 def test_parse_finds_percentages_decimals_and_integers():
@@ -90,18 +96,92 @@ def test_a_row_without_tolerance_is_recorded_but_never_compared():
     assert len(book.compare(recorded, moved)) == 1
 
 
-def test_every_figure_cell_keeps_its_copy_out_of_the_book():
-    """book.figure shows a figure under its cell (for Jupyter) and glues it for the book; without
-    the tag remove-output the book would show that figure twice."""
-    from pathlib import Path
-    missing = []
-    for path in sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb")):
-        for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
-            source = "".join(cell["source"])
-            makes_figure = cell["cell_type"] == "code" and ("book.figure(" in source or "history_figure(" in source)
-            if makes_figure and "remove-output" not in cell["metadata"].get("tags", []):
-                missing.append(f"{path.name} cell {i}")
-    assert not missing, "figure cells without the remove-output tag: " + ", ".join(missing)
+CHAPTER_FILES = sorted((ROOT / "chapters").glob("*.ipynb"))
+FIGURE_CALL = re.compile(r'(?:book\.figure|history_figure)\([^"\n]*"(fig-[^"]+)"')
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
+def test_every_figure_is_shown_by_its_cell_and_captioned_by_the_next(path):
+    """One source for both readers: the figure is the cell's only image, in Jupyter and in the book
+    (so the cell may not drop its output), and the caption cell right after it starts with (name)=."""
+    cells, problems = _cells(path), []
+    for i, cell in enumerate(cells):
+        names = FIGURE_CALL.findall("".join(cell["source"])) if cell["cell_type"] == "code" else []
+        if not names:
+            continue
+        tags = set(cell["metadata"].get("tags", []))
+        images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        following = "".join(cells[i + 1]["source"]) if i + 1 < len(cells) else ""
+        if len(names) != 1 or len(images) != 1:
+            problems.append(f"cell {i} makes {len(names)} figures and stores {len(images)} images (one each)")
+        if tags & {"remove-output", "remove-cell"}:
+            problems.append(f"cell {i} ({names[0]}) drops its output from the book: {sorted(tags)}")
+        if not following.startswith(f"({names[0]})=\n") or cells[i + 1]["cell_type"] != "markdown":
+            problems.append(f"cell {i} ({names[0]}) is not followed by its caption cell '({names[0]})='")
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
+def test_prose_numbers_are_eval_roles_with_their_values_stored(path):
+    """JupyterLab renders neither glue roles nor glue directives; {eval} it renders from the stored
+    user_expressions, which must be the very text the chapter glued (tools/run_chapters.py)."""
+    from run_chapters import EVAL, glued_texts
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    texts, problems, glued_so_far = glued_texts(nb), [], set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            glued_so_far |= set(glued_texts(nbformat.v4.new_notebook(cells=[cell])))
+            continue
+        if "{glue" in cell.source:
+            problems.append(f"cell {i} uses glue syntax, which JupyterLab shows raw")
+        stored = {e["expression"]: e["result"]["data"]["text/plain"] for e in cell.metadata.get("user_expressions", [])}
+        for name in EVAL.findall(cell.source):
+            if name not in texts:
+                problems.append(f"cell {i}: {{eval}}`{name}` names nothing the chapter glued")
+            elif name not in glued_so_far:
+                problems.append(f"cell {i}: {name} is glued only further down (Run All would evaluate it too early)")
+            elif stored.get(name) != texts[name]:
+                problems.append(f"cell {i}: {name} is stored as {stored.get(name)!r}, glued as {texts[name]!r}")
+    assert not problems, f"{path.name}: " + "; ".join(problems[:8])
+
+
+def test_the_book_build_moves_a_caption_cell_into_its_figure():
+    from jupyter_reader import captions_to_figures
+    figure = {"cell_type": "code", "source": 'book.figure("fig-a", fig)', "metadata": {"tags": ["hide-input"]}}
+    caption = {"cell_type": "markdown", "source": "(fig-a)=\nLoss against $\\eta$; final {eval}`acc_final`.",
+               "metadata": {}}
+    nb = captions_to_figures({"cells": [figure, caption]}, "doc")
+    assert len(nb["cells"]) == 1
+    assert nb["cells"][0]["metadata"]["mystnb"] == {
+        "figure": {"name": "fig-a", "caption": "Loss against $\\eta$; final {eval}`acc_final`."},
+        "image": {"alt": "Loss against \\eta; final (a number computed by the build)."}}
+
+
+def test_a_caption_away_from_its_figure_stops_the_build():
+    from jupyter_reader import captions_to_figures
+    from sphinx.errors import ExtensionError
+    other = {"cell_type": "code", "source": "x = 1", "metadata": {}}
+    caption = {"cell_type": "markdown", "source": "(fig-a)=\nA caption.", "metadata": {}}
+    with pytest.raises(ExtensionError, match=r"caption cell \(fig-a\)= \(cell 1\) must follow the code cell"):
+        captions_to_figures({"cells": [other, caption]}, "doc")
+
+
+def test_glue_defines_the_name_the_prose_evaluates_and_refuses_to_shadow():
+    from IPython.testing.globalipapp import get_ipython
+    shell = get_ipython()
+    book.setup()
+    book.glue("t_shown_value", "12.5%")
+    assert shell.user_ns["t_shown_value"] == "12.5%"
+    shell.user_ns["t_chapter_variable"] = 3
+    with pytest.raises(ValueError, match="'t_chapter_variable' is already a variable of this notebook"):
+        book.glue("t_chapter_variable", "1.0")
+    with pytest.raises(ValueError, match="name must be a Python identifier"):
+        book.glue("not-an-identifier", "1.0")
 
 
 def test_check_without_a_chapter_name_says_what_it_needs():
