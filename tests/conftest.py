@@ -1,3 +1,5 @@
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,3 +19,18 @@ def shared_mnist():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (tools/chromium.py) for the browser tests; they skip without it, except in CI."""
+    import chromium
+    if None in chromium.binaries():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: .ci/run installs chromium and chromium-driver")
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    with chromium.headless(console_log=True) as driver:
+        yield driver

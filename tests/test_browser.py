@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
@@ -41,31 +40,6 @@ def site():
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: .ci/run installs chromium and chromium-driver")
-        pytest.skip("Debian's chromium and chromium-driver are not installed")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--disable-component-update", "--disable-sync", "--window-size=1300,1000",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_script_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
 def _open(browser, url):
     browser.get(url)
     # Wait for MathJax (when the page loads it) to finish typesetting.
@@ -87,6 +61,7 @@ def test_page_loads_cleanly(browser, site, page):
     assert broken == [], f"images that did not decode: {broken}"
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1300, min(int(height), 16000))
+    SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / (page.replace("/", "__").replace(".html", ".png"))))
     browser.set_window_size(1300, 1000)
 
@@ -226,25 +201,15 @@ def test_every_figure_has_alt_text_and_an_opaque_background(chapter):
         assert all(c == (255, 255, 255, 255) for c in corners), f"{figure.get('id')}: corners {corners}"
 
 
-def test_the_print_check_catches_a_formula_wider_than_the_page():
+def test_the_print_check_catches_a_formula_wider_than_the_page(browser, site):
     """The measurement make_pdfs relies on: an equation wider than the column is reported."""
-    if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        pytest.skip("needs Debian's chromium and chromium-driver")
     import make_pdfs
-    driver = make_pdfs.browser()
-    try:
-        with serve_book() as base:
-            assert make_pdfs.prepare_for_print(driver, f"{base}chapters/foundations.html") == []
-            driver.execute_script("""
-                const eq = document.createElement('mjx-container');
-                eq.setAttribute('display', 'true');
-                eq.innerHTML = '<span style="display:inline-block;width:3000px">x = y</span>';
-                document.querySelector('article.bd-article').appendChild(eq);""")
-            assert any(found.startswith('equation "x = y"') for found in driver.execute_script(make_pdfs.OVERFLOW_CHECK))
-    finally:
-        driver.quit()
-
-
-def serve_book():
-    from serve import serve
-    return serve(HTML)
+    assert make_pdfs.prepare_for_print(browser, f"{site}chapters/foundations.html") == []
+    browser.execute_script("""
+        const eq = document.createElement('mjx-container');
+        eq.setAttribute('display', 'true');
+        eq.innerHTML = '<span style="display:inline-block;width:3000px">x = y</span>';
+        document.querySelector('article.bd-article').appendChild(eq);""")
+    assert any(found.startswith('equation "x = y"') for found in browser.execute_script(make_pdfs.OVERFLOW_CHECK))
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

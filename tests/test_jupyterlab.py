@@ -82,28 +82,6 @@ def lab():
         shutil.rmtree(work, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the JupyterLab tests: .ci/run installs chromium and chromium-driver")
-        pytest.skip("Debian's chromium and chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--window-size=1300,1000", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
 def _book_figures(chapter: str, nb) -> int:
     """The figures the built book shows for the chapter (its caption cells when the book is not built)."""
     page = ROOT / "_build" / "html" / "chapters" / f"{chapter}.html"
@@ -142,6 +120,7 @@ def test_chapter_reads_in_jupyterlab(lab, browser, chapter):
         "return document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').innerText").split())
     browser.execute_script("const i = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
                            ".jp-OutputArea img'); if (i) i.scrollIntoView({block: 'start'});")
+    SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / f"jupyterlab__{chapter}.png"))
 
     assert images >= figures, f"{images} images shown, the book has {figures} figures"

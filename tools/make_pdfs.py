@@ -4,8 +4,8 @@
     python tools/make_pdfs.py                   # then: _build/pdf/<chapter>.pdf for every chapter
     python tools/make_pdfs.py foundations       # or only some chapters
 
-Each page is served on 127.0.0.1 and opened in Chromium (Debian's ``chromium`` and
-``chromium-driver``) at the width of a printed page, with print styles on
+Each page is served on 127.0.0.1 and opened in headless Chromium (``tools/chromium.py``:
+Debian's ``chromium`` and ``chromium-driver``) at the width of a printed page, with print styles on
 (``_static/print.css``).  Display equations wider than the column are scaled to fit
 (``_static/print-fit.js``), and then every equation, code block and table is
 measured: the tool names any that still overflow its column and stops, rather than
@@ -14,14 +14,12 @@ print a page with clipped content.  The PDF is A4 with 12 mm margins.
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import chromium  # noqa: E402
 from serve import serve  # noqa: E402
 
 HTML = ROOT / "_build" / "html"
@@ -45,23 +43,6 @@ for (const [selector, kind] of [['mjx-container[display="true"]', 'equation'], [
 }
 return found;
 """
-
-
-def browser():
-    """Headless Chromium driven by selenium (the same driver the browser tests use)."""
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        raise SystemExit("Chromium not found: install Debian's 'chromium' and 'chromium-driver' packages "
-                         "(or set CHROMIUM=/path/to/chrome)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--hide-scrollbars", f"--user-data-dir={tempfile.mkdtemp()}"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(driver_path), options=options)
 
 
 def prepare_for_print(driver, url: str) -> list[str]:
@@ -96,21 +77,17 @@ def export(chapters: list[str]) -> list[Path]:
         raise SystemExit(f"no built book in {HTML}: run 'jupyter-book build .' first")
     OUT.mkdir(parents=True, exist_ok=True)
     made = []
-    driver = browser()
-    try:
-        with serve(HTML) as base:
-            for name in chapters:
-                if not (HTML / "chapters" / f"{name}.html").is_file():
-                    raise SystemExit(f"no chapter named {name!r} in {HTML / 'chapters'}")
-                overflowing = prepare_for_print(driver, f"{base}chapters/{name}.html")
-                if overflowing:
-                    raise SystemExit(f"{name}: wider than the printed column:\n  " + "\n  ".join(overflowing))
-                pdf = OUT / f"{name}.pdf"
-                print_pdf(driver, pdf)
-                print(f"wrote {pdf.relative_to(ROOT)}")
-                made.append(pdf)
-    finally:
-        driver.quit()
+    with chromium.headless() as driver, serve(HTML) as base:
+        for name in chapters:
+            if not (HTML / "chapters" / f"{name}.html").is_file():
+                raise SystemExit(f"no chapter named {name!r} in {HTML / 'chapters'}")
+            overflowing = prepare_for_print(driver, f"{base}chapters/{name}.html")
+            if overflowing:
+                raise SystemExit(f"{name}: wider than the printed column:\n  " + "\n  ".join(overflowing))
+            pdf = OUT / f"{name}.pdf"
+            print_pdf(driver, pdf)
+            print(f"wrote {pdf.relative_to(ROOT)}")
+            made.append(pdf)
     return made
 
 
