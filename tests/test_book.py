@@ -188,3 +188,22 @@ def test_check_without_a_chapter_name_says_what_it_needs():
     book.setup()
     with pytest.raises(ValueError, match=r"check\(\) needs the chapter's notebook name"):
         book.check()
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
+def test_the_jupyterlab_appendix_is_current_and_kept_out_of_the_book(path):
+    """The last cell repeats the equations the chapter borrows and the works it cites, for JupyterLab
+    only (tools/jupyterlab_appendix.py); stale, it would show JupyterLab readers the wrong ones."""
+    import jupyterlab_appendix as appendix
+    chapters = appendix.all_chapters()
+    nb = chapters[path.stem]
+    cells = [c for c in nb.cells if c.metadata.get("mlcore") == appendix.MARKER]
+    expected = appendix.appendix_source(nb, chapters, appendix.load_bibliography())
+    assert [c.source for c in cells] == ([expected] if expected else []), \
+        "appendix out of date: run python tools/jupyterlab_appendix.py"
+    if cells:
+        assert nb.cells[-1] is cells[0] and cells[0].metadata.get("tags") == ["remove-cell"]
+        used = set(appendix.EQ_REF.findall(appendix.prose(nb)))
+        defined = {label for _, label in appendix.LABELLED_EQUATION.findall(
+            "\n".join(c.source for c in nb.cells if c.cell_type == "markdown"))}
+        assert used <= defined, f"equation labels JupyterLab cannot resolve: {sorted(used - defined)}"

@@ -4,8 +4,10 @@ A JupyterLab server from this environment (with jupyterlab-myst, as the README i
 it) is started on 127.0.0.1 with throw-away settings, and each stored chapter is opened
 in headless Chromium — without running it, as a reader who has just cloned the book
 would.  For each chapter: at least as many images as the book has figures; every
-number the prose evaluates shown with the value the chapter glued; no MyST source
-left raw and no directive or role the renderer does not know.  A screenshot of each,
+number the prose evaluates shown with the value the chapter glued; every equation
+reference resolved (to another chapter's equations too, through the chapter's appendix
+for JupyterLab readers); no MyST source left raw and no directive or role the renderer
+does not know.  A screenshot of each,
 scrolled to its first figure, goes to ``_build/screenshots/jupyterlab__<chapter>.png``.
 
 Needs Debian's ``chromium`` and ``chromium-driver``; without them it skips (in CI it fails).
@@ -128,6 +130,11 @@ def test_chapter_reads_in_jupyterlab(lab, browser, chapter):
     assert raw == [], f"MyST source shown raw or not understood: {raw}"
     missing = [value for value in _evaluated_texts(nb) if value not in text]
     assert missing == [], f"numbers of the prose not shown: {missing[:5]}"
+    prose = browser.execute_script("return [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+                                   ".jp-MarkdownCell')].map(c => c.innerText).join(' ')")
+    labels = {label for c in nb.cells if c.cell_type == "markdown" for label in re.findall(r"\{eq\}`([\w-]+)`", c.source)}
+    unresolved = sorted(label for label in labels if label in prose)
+    assert unresolved == [], f"equation references shown as bare labels (not resolved): {unresolved}"
 
 
 #: Run in JupyterLab by the test below: a chapter with numbers in its prose that runs in well under a minute.

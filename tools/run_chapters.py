@@ -8,7 +8,9 @@ notebook runs in a fresh kernel from ``chapters/`` on the offline data, and its
 outputs are stored.  Like jupyterlab-myst after a run, it also stores in each
 markdown cell's ``user_expressions`` metadata the value of every ``{eval}`name```
 in that cell — the text that ``mlcore.book.glue`` published under ``name`` — so a
-reader who opens the saved notebook sees the numbers before running anything.
+reader who opens the saved notebook sees the numbers before running anything.  It
+also rewrites the chapter's last cell for JupyterLab readers (``jupyterlab_appendix.py``:
+the equations it borrows from other chapters and the works it cites).
 """
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ import time
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import jupyterlab_appendix  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
@@ -61,6 +66,8 @@ def run(chapter: str) -> float:
     started = time.perf_counter()
     NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                    resources={"metadata": {"path": str(CHAPTERS)}}).execute()
+    jupyterlab_appendix.update(nb, {**jupyterlab_appendix.all_chapters(), chapter: nb},
+                               jupyterlab_appendix.load_bibliography())
     missing = store_user_expressions(nb)
     if missing:
         raise SystemExit(f"{chapter}: the prose evaluates names that no cell glued: {', '.join(missing)}")
