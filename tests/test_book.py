@@ -139,6 +139,9 @@ def test_prose_numbers_are_eval_roles_with_their_values_stored(path):
             continue
         if "{glue" in cell.source:
             problems.append(f"cell {i} uses glue syntax, which JupyterLab shows raw")
+        if "{numref}" in cell.source:
+            problems.append(f"cell {i} uses {{numref}}, which JupyterLab shows as '(Paragraph)' for a caption: "
+                            "use {ref}`words <fig-name>`")
         stored = {e["expression"]: e["result"]["data"]["text/plain"] for e in cell.metadata.get("user_expressions", [])}
         for name in EVAL.findall(cell.source):
             if name not in texts:

@@ -135,6 +135,8 @@ def test_chapter_reads_in_jupyterlab(lab, browser, chapter):
     labels = {label for c in nb.cells if c.cell_type == "markdown" for label in re.findall(r"\{eq\}`([\w-]+)`", c.source)}
     unresolved = sorted(label for label in labels if label in prose)
     assert unresolved == [], f"equation references shown as bare labels (not resolved): {unresolved}"
+    # What jupyterlab-myst writes for a reference it cannot number ({numref} to a caption paragraph).
+    assert "(Paragraph)" not in prose and "??" not in prose, "a reference JupyterLab cannot number"
 
 
 #: Run in JupyterLab by the test below: a chapter with numbers in its prose that runs in well under a minute.
