@@ -29,11 +29,13 @@ from sphinx.errors import ExtensionError
 CAPTION_LABEL = re.compile(r"\A\((fig-[A-Za-z0-9_-]+)\)=[ \t]*\n")
 ROLE = re.compile(r"\{(\w+(?::\w+)?)\}`([^`]*)`")
 MATH = re.compile(r"\$([^$]+)\$")
+EXPLICIT_TITLE = re.compile(r"\A(.*?)\s*<[^<>]+>\Z", re.S)      # {ref}`words <label>` → words
 
 
 def plain_text(myst: str) -> str:
     """A caption as alt text: roles reduced to their content, math to its source, one line."""
-    text = ROLE.sub(lambda m: m.group(2) if m.group(1) != "eval" else "(a number computed by the build)", myst)
+    text = ROLE.sub(lambda m: "(a number computed by the build)" if m.group(1) == "eval"
+                    else EXPLICIT_TITLE.sub(r"\1", m.group(2)), myst)
     text = MATH.sub(lambda m: m.group(1), text)
     text = re.sub(r"[*_`]", "", text)
     return " ".join(text.split())

@@ -87,7 +87,10 @@ def points(n: float = 0.5) -> Tolerance:
 
 
 _RECORD: dict[str, dict] = {}
-_RUN = {"chapter": None, "started": 0.0, "published": set()}
+_RUN = {"chapter": None, "started": 0.0}
+#: Names glue() has defined in the kernel, for the life of the kernel: running the chapter
+#: again (Run All twice, without a restart) redefines them, which is not shadowing.
+_PUBLISHED: set[str] = set()
 
 
 # -- setup ---------------------------------------------------------------------------
@@ -102,7 +105,7 @@ def setup(chapter: str | None = None) -> bool:
     plt.rcParams["figure.dpi"] = 96
     pd.set_option("display.max_colwidth", None)     # tables show every cell whole, never "…"
     _RECORD.clear()
-    _RUN.update(chapter=chapter, started=time.perf_counter(), published=set())
+    _RUN.update(chapter=chapter, started=time.perf_counter())
     return full_data()
 
 
@@ -158,11 +161,10 @@ def _define_in_kernel(name: str, text: str) -> None:
     shell = get_ipython()
     if shell is None:
         return
-    published = _RUN.setdefault("published", set())
-    if name in shell.user_ns and name not in published:
+    if name in shell.user_ns and name not in _PUBLISHED:
         raise ValueError(f"glue name {name!r} is already a variable of this notebook; choose another name")
     shell.user_ns[name] = text
-    published.add(name)
+    _PUBLISHED.add(name)
 
 
 def table(name: str, frame, *, column=None, tol: Tolerance | None = DEFAULT, row_tol: dict | None = None):

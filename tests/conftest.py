@@ -21,7 +21,8 @@ def rng():
     return np.random.default_rng(1234)
 
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+# The project's tools and Sphinx extensions, importable by the tests that check them.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / folder) for folder in ("tools", "_ext")]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
@@ -20,7 +19,6 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-sys.path.insert(0, str(ROOT / "tools"))
 
 if not (HTML / "intro.html").is_file() and os.environ.get("CI"):
     raise RuntimeError("CI runs the tests after building the book, but _build/html is missing")
@@ -129,7 +127,8 @@ def test_chapter_downloads_as_notebook(chapter):
 def test_chapter_prints_cleanly_to_pdf(chapter):
     """make_pdfs measures the page at print width before printing and refuses any equation, code
     block or table wider than the column; the PDF then has every figure and no dead toggles."""
-    if not shutil.which("chromium") or not shutil.which("chromedriver") or not shutil.which("pdfinfo"):
+    import chromium
+    if None in chromium.binaries() or not shutil.which("pdfinfo"):
         if os.environ.get("CI"):
             pytest.fail("CI must print the chapters: .ci/run installs chromium, chromium-driver and poppler-utils")
         pytest.skip("needs Debian's chromium, chromium-driver and poppler-utils")

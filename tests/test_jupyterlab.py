@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyterlab_appendix import EQ_REF        # tools/ is on sys.path (conftest)
+from run_chapters import EVAL
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
@@ -90,7 +91,8 @@ def _book_figures(chapter: str, nb) -> int:
     if page.is_file():
         from bs4 import BeautifulSoup
         return len(BeautifulSoup(page.read_text(), "html.parser").select("figure, div.figure"))
-    return sum(c.cell_type == "markdown" and c.source.startswith("(fig-") for c in nb.cells)
+    from jupyter_reader import CAPTION_LABEL
+    return sum(c.cell_type == "markdown" and bool(CAPTION_LABEL.match(c.source)) for c in nb.cells)
 
 
 def _evaluated_texts(nb) -> list[str]:
@@ -132,7 +134,7 @@ def test_chapter_reads_in_jupyterlab(lab, browser, chapter):
     assert missing == [], f"numbers of the prose not shown: {missing[:5]}"
     prose = browser.execute_script("return [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
                                    ".jp-MarkdownCell')].map(c => c.innerText).join(' ')")
-    labels = {label for c in nb.cells if c.cell_type == "markdown" for label in re.findall(r"\{eq\}`([\w-]+)`", c.source)}
+    labels = {label for c in nb.cells if c.cell_type == "markdown" for label in EQ_REF.findall(c.source)}
     unresolved = sorted(label for label in labels if label in prose)
     assert unresolved == [], f"equation references shown as bare labels (not resolved): {unresolved}"
     # What jupyterlab-myst writes for a reference it cannot number ({numref} to a caption paragraph).
@@ -154,7 +156,7 @@ def test_running_a_chapter_in_jupyterlab_recomputes_the_numbers_of_its_prose(lab
     that book.glue defined, and shows each result in the prose."""
     from selenium.webdriver.support.ui import WebDriverWait
     nb = nbformat.read(ROOT / "chapters" / f"{RUN_IN_LAB}.ipynb", as_version=4)
-    expected = {name for c in nb.cells if c.cell_type == "markdown" for name in re.findall(r"\{eval\}`([^`]+)`", c.source)}
+    expected = {name for c in nb.cells if c.cell_type == "markdown" for name in EVAL.findall(c.source)}
     assert expected, "the chapter has no numbers in its prose"
     browser.get(f"{lab}/lab/tree/{RUN_IN_LAB}.ipynb?token={TOKEN}")
     WebDriverWait(browser, 90).until(lambda d: d.execute_script(
