@@ -32,16 +32,23 @@ from threadpoolctl import threadpool_limits
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 
-def _load_numpy_blas() -> dict:
-    """``{dtype: (gemm, ger)}`` from NumPy's bundled ILP64 OpenBLAS, or ``{}``."""
+def _numpy_openblas():
+    """The OpenBLAS library NumPy's wheels bundle (ILP64, ``scipy_`` prefixed), or None."""
     root = os.path.dirname(os.path.abspath(np.__file__))
     patterns = [os.path.join(root, os.pardir, "numpy.libs", "libscipy_openblas64_*"),   # Linux, Windows
                 os.path.join(root, ".dylibs", "libscipy_openblas64_*")]                 # macOS
     paths = [p for pattern in patterns for p in glob.glob(pattern)]
-    if not paths:
+    try:
+        return ctypes.CDLL(paths[0]) if paths else None
+    except OSError:
+        return None
+
+
+def _routines(lib) -> dict:
+    """``{dtype: (gemm, ger)}`` from NumPy's OpenBLAS, or ``{}``."""
+    if lib is None or os.environ.get("MLCORE_NUMPY_BLAS", "1") == "0":
         return {}
     try:
-        lib = ctypes.CDLL(paths[0])
         routines = {}
         for dtype, letter, scalar in ((np.float32, "s", ctypes.c_float), (np.float64, "d", ctypes.c_double)):
             gemm = getattr(lib, f"scipy_cblas_{letter}gemm64_")
@@ -52,11 +59,45 @@ def _load_numpy_blas() -> dict:
             gemm.restype = ger.restype = None
             routines[np.dtype(dtype)] = (gemm, ger)
         return routines
-    except (OSError, AttributeError):
+    except AttributeError:
         return {}
 
 
-_ROUTINES = {} if os.environ.get("MLCORE_NUMPY_BLAS", "1") == "0" else _load_numpy_blas()
+#: After a product, OpenBLAS's threads spin for about 2²⁸ cycles (a tenth of a second)
+#: waiting for the next one.  mlcore runs its element-wise passes on all cores between
+#: products (:mod:`mlcore._blockwise`), and a spinning BLAS thread holds a core they
+#: need: on two cores, Adam's step for the Sapienza chapter's 7.5 million weights took
+#: 17.7 ms right after a product instead of 11.0 ms.  The shortest timeout OpenBLAS
+#: allows (2⁴ cycles) lets them sleep at once; waking them costs no measurable time
+#: (200 back-to-back 128 × 128 products: 30 µs each either way).  A timeout the user
+#: set in ``OPENBLAS_THREAD_TIMEOUT`` stands.
+SHORT_THREAD_TIMEOUT = "4"
+
+
+def _let_idle_threads_sleep(lib) -> bool:
+    """Give NumPy's OpenBLAS the shortest thread timeout; ``True`` if it was set here."""
+    if lib is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return False
+    try:
+        read_env, shutdown = lib.openblas_read_env, lib.blas_thread_shutdown_
+    except AttributeError:
+        return False
+    # OpenBLAS reads the timeout from the environment into its settings, and its thread
+    # server applies it when it starts: stop the server (the next threaded product starts
+    # it again, as after a fork), and take the variable out again so that child processes
+    # inherit the user's environment unchanged.
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = SHORT_THREAD_TIMEOUT
+    try:
+        read_env()
+    finally:
+        del os.environ["OPENBLAS_THREAD_TIMEOUT"]
+    shutdown()
+    return True
+
+
+_LIB = _numpy_openblas()
+_ROUTINES = _routines(_LIB)
+SHORT_TIMEOUT_SET = _let_idle_threads_sleep(_LIB)
 
 
 def add_product(W: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray) -> bool:

@@ -7,8 +7,11 @@ Every layer maps a batch ``x`` of shape ``(N, D_in)`` to ``(N, D_out)``.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from . import _blockwise
 from ._checks import (as_batch, as_float_array, check_choice, check_flag, check_float_dtype, check_positive,
                       check_probability, check_seed)
 from ._blas import add_product
@@ -69,7 +72,9 @@ class Parameter:
         """
         if self._product is not None:
             product = self._product
-            np.multiply(array, self.value.dtype.type(alpha), out=self._grad)
+            alpha_ = self.value.dtype.type(alpha)
+            _blockwise.run([functools.partial(np.multiply, a, alpha_, out=g)
+                            for a, g in _blockwise.blocks(array, self._grad)])
             if add_product(self._grad, 1.0, *product):
                 self._product = None
                 return

@@ -1,8 +1,11 @@
 """Optimisers that update a list of :class:`~mlcore.layers.Parameter` in place."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from . import _blockwise
 from ._checks import _describe, check_choice, check_positive, check_probability
 from .layers import parameter_list
 
@@ -54,45 +57,26 @@ class Adam(Optimizer):
         self.eps = float(check_positive(eps, "eps"))
         self._m = [np.zeros_like(p.value) for p in self.parameters]
         self._v = [np.zeros_like(p.value) for p in self.parameters]
-        # One block of scratch per parameter (the whole array when it cannot be blocked).
-        self._scratch = [np.empty(p.value.size if not p.value.flags.c_contiguous else min(p.value.size, ADAM_BLOCK),
-                                  dtype=p.value.dtype) for p in self.parameters]
         self._t = 0
 
     def step(self) -> None:
         self._t += 1
         b1, b2 = self.beta1, self.beta2
         step_size = self.lr * np.sqrt(1 - b2 ** self._t) / (1 - b1 ** self._t)
-        for p, m, v, tmp in zip(self.parameters, self._m, self._v, self._scratch):
+        jobs = []
+        for p, m, v in zip(self.parameters, self._m, self._v):
             dt = p.value.dtype.type
             constants = (dt(b1), dt(1 - b1), dt(b2), dt(1 - b2), dt(self.eps), dt(step_size))
-            for block in _blocks(p.value, p.grad, m, v):
-                n = block[0].size
-                # The scratch is one block; a non-contiguous gradient makes the block whole.
-                scratch = tmp[:n] if tmp.size >= n else np.empty(n, dtype=tmp.dtype)
-                _adam_update(*block, scratch, *constants)
+            # Each block of (w, g, m, v) runs the whole update while it is in cache;
+            # blocks of all parameters are shared out among the cores.
+            jobs += [functools.partial(_adam_update, *block, *constants)
+                     for block in _blockwise.blocks(p.value, p.grad, m, v)]
+        _blockwise.run(jobs)
 
 
-#: Adam runs its eleven elementwise passes over blocks of this many entries, so that
-#: each block stays in the CPU cache while it is worked on: memory is read and written
-#: about once per step instead of eleven times — a fused kernel, written in NumPy.
-#: The operations and their order are unchanged, so are the numbers.
-ADAM_BLOCK = 1 << 17
-
-
-def _blocks(*arrays):
-    """Matching flat blocks of same-shaped arrays (the whole arrays if one is not C-contiguous)."""
-    if not all(a.flags.c_contiguous for a in arrays):
-        yield arrays
-        return
-    flat = [a.reshape(-1) for a in arrays]
-    for start in range(0, flat[0].size, ADAM_BLOCK):
-        yield tuple(a[start:start + ADAM_BLOCK] for a in flat)
-
-
-def _adam_update(w, g, m, v, tmp, b1, c1, b2, c2, eps, step_size) -> None:
-    """One Adam update of ``w`` in place, through the scratch ``tmp``: no temporaries."""
-    tmp = tmp.reshape(w.shape)
+def _adam_update(w, g, m, v, b1, c1, b2, c2, eps, step_size) -> None:
+    """One Adam update of ``w`` in place, through this thread's scratch: no temporaries."""
+    tmp = _blockwise.scratch(w.size, w.dtype).reshape(w.shape)
     m *= b1
     np.multiply(g, c1, out=tmp)
     m += tmp
