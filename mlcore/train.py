@@ -33,7 +33,7 @@ class History:
     evaluation pass) appends to ``check_step`` (the 0-based global step after
     which it ran), ``check_epoch`` (the same position counted in epochs), and
     to ``val_loss``/``val_acc`` and ``train_loss``/``train_acc`` when those sets
-    are evaluated.  Losses recorded at checks are data losses, without penalty.
+    are evaluated (``train_*`` on the latest mini-batch with ``eval_train="batch"``).  Losses recorded at checks are data losses, without penalty.
     """
     step_loss: list = field(default_factory=list)
     epoch_loss: list = field(default_factory=list)
@@ -113,7 +113,10 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     check_every : run a check after every global step ``s`` with
         ``s % check_every == 0`` (so step 0 is included).  ``None``: one check
         at the end of each epoch.
-    eval_train : also evaluate the whole training set at each check.
+    eval_train : also evaluate on training data at each check: ``True`` the whole
+        training set; ``"batch"`` only the mini-batch of the step just taken (after
+        its update, in evaluation mode), as the CS231n homeworks report training
+        accuracy — cheap, and noisier.
     patience : stop when the validation loss has not improved for this many
         consecutive checks; the weights of the best check are restored at the end.
     stop_on : ``"loss"`` (the default) or ``"accuracy"``: the validation quantity
@@ -192,6 +195,7 @@ def _train_epoch(plan, optimizer, order, step: int, guard, checks, bar) -> list[
         guard.check_loss(value, step, optimizer.lr)
         optimizer.step()
         losses.append(value)
+        checks.last_rows = rows
         if plan.check_every is not None and step % plan.check_every == 0:
             checks.run(step)
         step += 1
@@ -218,7 +222,7 @@ class _Plan:
     seed: int
     validation: tuple | None
     check_every: int | None
-    eval_train: bool
+    eval_train: bool | str
     patience: int | None
     stop_on: str
     lr_decay: float | None
@@ -259,7 +263,7 @@ class _Plan:
                    shuffle=check_flag(shuffle, "shuffle"), seed=check_seed(seed, "seed"),
                    validation=_check_validation(validation, model),
                    check_every=None if check_every is None else check_integer(check_every, "check_every"),
-                   eval_train=check_flag(eval_train, "eval_train"), patience=patience,
+                   eval_train=_check_eval_train(eval_train), patience=patience,
                    stop_on=check_choice(stop_on, "stop_on", ("loss", "accuracy")),
                    lr_decay=None if lr_decay is None else float(check_positive(lr_decay, "lr_decay")),
                    decay_every=decay_every,
@@ -286,6 +290,7 @@ class _Checks:
         self.plan, self.history = plan, history
         self.best_score, self.best_state, self.since_best = math.inf, None, 0
         self.should_stop = False
+        self.last_rows = None           # the rows of the latest step (eval_train="batch")
 
     @property
     def wanted(self) -> bool:
@@ -297,7 +302,8 @@ class _Checks:
         history.check_step.append(step)
         history.check_epoch.append((step + 1) / plan.steps_per_epoch)
         if plan.eval_train:
-            self._record(_evaluate(plan.model, plan.X, plan.y, plan.loss), history.train_loss, history.train_acc)
+            X, y = (plan.X, plan.y) if plan.eval_train is True else (plan.X[self.last_rows], plan.y[self.last_rows])
+            self._record(_evaluate(plan.model, X, y, plan.loss), history.train_loss, history.train_acc)
         if plan.validation is None:
             return
         val_loss, val_acc = self._record(_evaluate(plan.model, *plan.validation, plan.loss),
@@ -424,6 +430,14 @@ def _check_penalty(penalty):
                                     and callable(getattr(penalty, "add_gradient", None))):
         raise TypeError(f"penalty must be an mlcore L2Penalty or None; received {_describe(penalty)}")
     return penalty
+
+
+def _check_eval_train(value) -> bool | str:
+    if isinstance(value, str) and value == "batch":
+        return value
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"eval_train must be True, False or \"batch\"; received {_describe(value)}")
+    return bool(value)
 
 
 def _check_validation(validation, model: Sequential):

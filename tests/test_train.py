@@ -59,6 +59,28 @@ def test_epoch_checks_and_train_evaluation():
     assert len(hist.train_loss) == len(hist.val_acc) == 3
 
 
+def test_eval_train_batch_evaluates_the_latest_mini_batch():
+    # Two shuffled epochs of 4 steps: the check after epoch 2 evaluates rows 150–199 of that
+    # epoch's permutation, with the weights after the last update.
+    X, y = _blobs()
+    model = _mlp()
+    hist = m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=50, seed=7,
+                 eval_train="batch")
+    rng = np.random.default_rng(7)
+    rng.permutation(200)
+    last = rng.permutation(200)[150:]
+    loss, acc = m.evaluate(model, X[last], y[last])
+    assert hist.train_loss[-1] == pytest.approx(loss, rel=1e-6) and hist.train_acc[-1] == acc
+    assert len(hist.train_acc) == 2 and hist.val_acc == []
+
+
+def test_eval_train_refuses_other_words():
+    X, y = _blobs(20)
+    model = _mlp()
+    with pytest.raises(TypeError, match=r"eval_train must be True, False or \"batch\"; received str 'last'"):
+        m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=5, eval_train="last")
+
+
 def test_no_shuffle_uses_rows_in_order():
     X, y = _blobs(64)
     model = _mlp()
@@ -303,7 +325,7 @@ def test_a_layer_used_twice_is_refused():
         m.Sequential(linear, relu, linear)
 
 
-@pytest.mark.parametrize("name", ["shuffle", "drop_last", "eval_train", "progress"])
+@pytest.mark.parametrize("name", ["shuffle", "drop_last", "progress"])
 def test_flags_refuse_truthy_strings(name):
     X, y = _blobs(20)
     model = _mlp()
