@@ -375,12 +375,19 @@ class _DivergenceGuard:
 
 @contextlib.contextmanager
 def _progress_bar(plan: _Plan):
-    """A tqdm bar over all steps when wanted, else an object whose ``update`` does nothing."""
+    """A tqdm bar over all steps when wanted, else an object whose ``update`` does nothing.
+
+    The text bar, not tqdm's notebook widget: JupyterLab redraws a text bar in place,
+    while the widget needs ipywidgets (without it tqdm prints a warning instead) and
+    leaves a red bar behind whenever training stops before its last planned step.
+    """
     if not plan.progress:
         yield _NoBar()
         return
-    from tqdm.auto import tqdm
-    bar = tqdm(total=plan.epochs * plan.steps_per_epoch, unit="step", leave=False)
+    from tqdm import tqdm
+    total = plan.epochs * plan.steps_per_epoch
+    bar = tqdm(total=total if plan.max_steps is None else min(total, plan.max_steps), unit="step", leave=False,
+               file=sys.stderr)
     try:
         yield bar
     finally:

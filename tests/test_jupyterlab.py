@@ -151,6 +151,15 @@ return panel.content.widgets.filter(c => c.model.type === 'markdown')
 """
 
 
+STDERR_AFTER_RUN = """
+const panel = window.jupyterapp.shell.currentWidget;
+return panel.content.widgets.filter(c => c.model.type === 'code')
+    .flatMap(c => c.model.outputs.toJSON())
+    .filter(o => o.output_type === 'stream' && o.name === 'stderr')
+    .map(o => Array.isArray(o.text) ? o.text.join('') : o.text);
+"""
+
+
 def test_running_a_chapter_in_jupyterlab_recomputes_the_numbers_of_its_prose(lab, browser):
     """Run All in a live kernel: jupyterlab-myst evaluates every {eval} name against the variables
     that book.glue defined, and shows each result in the prose."""
@@ -174,6 +183,9 @@ def test_running_a_chapter_in_jupyterlab_recomputes_the_numbers_of_its_prose(lab
     WebDriverWait(browser, 600, poll_frequency=2).until(lambda d: d.execute_script(done))
     WebDriverWait(browser, 60).until(lambda d: {e[0] for e in d.execute_script(EXPRESSIONS_AFTER_RUN)} >= expected)
     results = browser.execute_script(EXPRESSIONS_AFTER_RUN)
+    stderr = browser.execute_script(STDERR_AFTER_RUN)
+    assert stderr, "fit showed no progress bar for a person running the chapter in JupyterLab"
+    assert [s for s in stderr if "Warning" in s or "IProgress" in s] == [], stderr
     failed = [r for r in results if r[1] != "ok"]
     assert failed == [], f"expressions that failed in the kernel: {failed[:5]}"
     text = " ".join(browser.execute_script(

@@ -414,3 +414,26 @@ def test_batch_norm_running_statistics_follow_momentum():
     bn.forward(np.array([[1.0], [3.0]]))
     np.testing.assert_allclose(bn.running_mean, [0.2])          # 0.9·0 + 0.1·2
     np.testing.assert_allclose(bn.running_var, [1.0])           # 0.9·1 + 0.1·1
+
+
+def test_progress_bar_counts_the_steps_that_will_run(capsys):
+    # 200 rows in batches of 50: 4 steps per epoch; 10 epochs capped at 6 steps.
+    X, y = _blobs()
+    model = _mlp()
+    m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=10, batch_size=50, max_steps=6,
+          progress=True)
+    err = capsys.readouterr().err
+    assert "0/6 [" in err and "step/s" in err and "/40" not in err      # tqdm draws at the start, then throttled
+    assert "IProgress" not in err and "Warning" not in err
+
+
+@pytest.mark.parametrize("env, wanted", [({"JPY_SESSION_NAME": "chapter.ipynb"}, True), ({}, False)])
+def test_progress_auto_shows_a_bar_only_for_a_person(monkeypatch, capsys, env, wanted):
+    # A kernel started by a Jupyter server has JPY_SESSION_NAME; nbclient, nbval and book builds do not.
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    X, y = _blobs()
+    model = _mlp()
+    m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=50)
+    assert ("0/4 [" in capsys.readouterr().err) == wanted
