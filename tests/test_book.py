@@ -126,6 +126,16 @@ def test_every_figure_is_shown_by_its_cell_and_captioned_by_the_next(path):
 
 
 @pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
+def test_no_chapter_stores_stderr(path):
+    """Progress bars and warnings are not results.  Outputs stored by tools/run_chapters.py have none;
+    a chapter saved from JupyterLab after a run keeps the blank lines its closed progress bars left."""
+    streams = [i for i, cell in enumerate(_cells(path)) if cell["cell_type"] == "code"
+               for output in cell.get("outputs", []) if output.get("name") == "stderr"]
+    assert streams == [], (f"{path.name}: cells {streams} store stderr output; "
+                           f"re-run with `python tools/run_chapters.py {path.stem}`")
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
 def test_prose_numbers_are_eval_roles_with_their_values_stored(path):
     """JupyterLab renders neither glue roles nor glue directives; {eval} it renders from the stored
     user_expressions, which must be the very text the chapter glued (tools/run_chapters.py)."""
