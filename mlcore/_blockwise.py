@@ -5,7 +5,7 @@ streams the array through memory once per operation, on one core.  Worked block 
 block, each block stays in the CPU cache while the whole chain runs on it, so memory is
 read and written about once.  NumPy releases the GIL inside its loops, so threads
 working on different blocks run at the same time: on two cores, Adam's step for the
-Sapienza chapter's 7.5 million weights takes about half as long as on one.
+Sapienza chapter's 7.5 million weights took 10–11 ms, against 17 ms on one.
 
 The blocks, and the work done on each, do not depend on the number of threads: results
 are bit for bit the same with any number of threads (``MLCORE_THREADS=1`` runs
