@@ -24,9 +24,12 @@ Every figure is measured in the same run, and the floors come from this machine:
 floor / mlcore is the share of the combined floor mlcore reaches; mlcore / sklearn and
 mlcore / torch are epoch-time ratios (< 1: mlcore is faster).  BLAS / mlcore and
 Adam / mlcore are the shares of mlcore's epoch that the epoch's matrix products alone
-(back to back, same shapes) and its Adam steps alone take: what is left for everything else.  mlcore, PyTorch and the
-floors use identical initial weights (He-normal, seeded); scikit-learn draws its own.
-PyTorch is optional (never a project dependency): without it that column is skipped.
+(back to back, same shapes) and its Adam steps alone take: what is left is everything
+else.  bound / sklearn is the least any NumPy implementation making these products could
+reach against scikit-learn: the products alone plus Adam's memory floor, with everything
+else free.  mlcore, PyTorch and the floors use identical initial weights (He-normal,
+seeded); scikit-learn draws its own.  PyTorch is optional (never a project dependency):
+without it that column is skipped.
 """
 from __future__ import annotations
 
@@ -210,7 +213,8 @@ def main(argv=None):
     print()
     header = (f"{'network':<7} | {'rows':>6} | {'mlcore s':>8} | {'sklearn s':>9} | {'torch s':>7} | "
               f"{'GEMM floor':>10} | {'memory floor':>12} | {'combined':>8} | {'floor/mlcore':>12} | "
-              f"{'mlcore/sklearn':>14} | {'mlcore/torch':>12} | {'BLAS/mlcore':>11} | {'Adam/mlcore':>11}")
+              f"{'mlcore/sklearn':>14} | {'mlcore/torch':>12} | {'BLAS/mlcore':>11} | {'Adam/mlcore':>11} | "
+              f"{'bound/sklearn':>13}")
     print(header)
     print("-" * len(header))
     for name, rows, best in (("plain", args.plain_rows, False), ("best", args.best_rows, True)):
@@ -223,7 +227,8 @@ def main(argv=None):
         t_blas, t_adam = blas_only_time(rows), adam_only_time(rows)
         print(f"{name:<7} | {rows:>6} | {t_ml:>8.2f} | {t_sk:>9.2f} | {t_to:>7.2f} | {gemm_floor:>9.2f}s | "
               f"{memory_floor:>11.2f}s | {combined:>7.2f}s | {combined / t_ml:>12.0%} | {t_ml / t_sk:>14.2f} | "
-              f"{t_ml / t_to:>12.2f} | {t_blas / t_ml:>11.0%} | {t_adam / t_ml:>11.0%}")
+              f"{t_ml / t_to:>12.2f} | {t_blas / t_ml:>11.0%} | {t_adam / t_ml:>11.0%} | "
+              f"{(t_blas + memory_floor) / t_sk:>13.2f}")
 
 
 if __name__ == "__main__":
