@@ -118,20 +118,24 @@ def weight_images(W, axes, *, shape=(28, 28), titles=None, cmap="RdBu_r"):
 
 
 def training_history(history, axes, *, x: str = "step", batch_losses: bool = False,
-                     checked_losses=("train", "val"), label: str = "", marker=None, step_alpha: float = 0.5):
+                     checked_losses=("train", "val"), label: str = "", marker=None, step_alpha: float = 0.5,
+                     train_label: str = "training"):
     """Loss (``axes[0]``) and accuracy (``axes[1]``) of a :class:`~mlcore.train.History`.
 
     ``x``: ``"step"`` (global training step) or ``"epoch"`` for the horizontal axis.
     ``batch_losses``: also draw the loss of every training batch.  ``checked_losses``:
     which losses recorded at the checks to draw (``"train"``, ``"val"``); accuracies
     are drawn for every set that was evaluated.  ``label`` is appended to each
-    legend entry (to compare runs on one pair of axes).
+    legend entry (to compare runs on one pair of axes).  ``train_label`` names the
+    curves evaluated on training data (say which, after ``fit(eval_train="batch")``).
     """
     from .train import History
     if not isinstance(history, History):
         raise TypeError(f"history must be the History that fit returned; received {type(history).__name__}")
     if x not in ("step", "epoch"):
         raise ValueError(f"x must be 'step' or 'epoch'; received {x!r}")
+    if not isinstance(train_label, str):
+        raise TypeError(f"train_label must be a string; received {type(train_label).__name__}")
     loss_ax, acc_ax = axes
     at = np.asarray(history.check_step if x == "step" else history.check_epoch, dtype=float)
     suffix = f" {label}" if label else ""
@@ -142,7 +146,7 @@ def training_history(history, axes, *, x: str = "step", batch_losses: bool = Fal
         loss_ax.plot(steps, history.step_loss, lw=0.6, alpha=step_alpha, label=f"training batch{suffix}")
     for name, losses, accuracies in (("train", history.train_loss, history.train_acc),
                                      ("val", history.val_loss, history.val_acc)):
-        shown = "training" if name == "train" else "validation"
+        shown = train_label if name == "train" else "validation"
         if losses and name in checked_losses:
             loss_ax.plot(at, losses, marker=marker, label=f"{shown}{suffix}")
         if accuracies:

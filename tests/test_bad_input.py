@@ -230,8 +230,10 @@ def test_a_failed_refit_keeps_the_fitted_estimator():
     (lambda: m.plots.confusion_heatmap([0, 1], [0, 12]), ValueError, r"y_pred must be < n_classes=10"),
     (lambda: m.plots.weight_images(np.zeros((10, 2)), None), ValueError, r"W must have 784 rows"),
     (lambda: m.plots.training_history({"loss": [1]}, (None, None)), TypeError, r"history must be the History"),
+    (lambda: m.plots.training_history(m.History(), (None, None), train_label=1), TypeError,
+     r"train_label must be a string; received int"),
 ], ids=["mean_std_band", "scatter_classes", "decision_regions predict", "decision_regions lo/hi",
-        "confusion_heatmap", "weight_images", "training_history"])
+        "confusion_heatmap", "weight_images", "training_history", "training_history train_label"])
 def test_plot_helpers_refuse_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -437,3 +437,14 @@ def test_progress_auto_shows_a_bar_only_for_a_person(monkeypatch, capsys, env, w
     model = _mlp()
     m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=50)
     assert ("0/4 [" in capsys.readouterr().err) == wanted
+
+
+def test_history_plot_names_the_training_curves_as_asked():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    _, hist = _run(epochs=2, eval_train="batch")
+    fig, axes = plt.subplots(1, 2)
+    m.plots.training_history(hist, axes, train_label="training (last batch)")
+    assert [t.get_text() for t in axes[1].get_legend().get_texts()] == ["training (last batch)", "validation"]
+    plt.close(fig)
