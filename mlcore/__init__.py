@@ -2,7 +2,8 @@
 
 Each module is one idea: ``functional`` (pure functions), ``scalar`` (the
 pure-Python network), ``layers``, ``losses``, ``model``, ``optim``, ``train``,
-``gradcheck``, ``datasets`` (with ``idx`` readers), ``plots`` and ``config``.
+``gradcheck``, ``datasets`` (with the ``idx`` and ``image_folders`` readers), ``plots``
+and ``config``.
 """
 from .config import full_data, data_dir, scale_name
 from .functional import log_sigmoid, log_softmax, one_hot, relu, sigmoid, softmax, tanh

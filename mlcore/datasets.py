@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config
+from . import _progress, config, image_folders
 from ._checks import (_asarray, as_float_array, as_labels, check_choice, check_flag, check_float_dtype, check_integer,
                       check_positive, check_probability, check_real, check_same_rows, check_seed)
 from .idx import read_cifar10_batch, read_idx
@@ -227,18 +227,31 @@ def load_cifar10_from(folder) -> ImageData:
 CIFAR10_FILES = tuple(f"data_batch_{k}.bin" for k in range(1, 6)) + ("test_batch.bin",)
 
 
-def load_cifar10(*, progress: bool = True) -> ImageData:
-    """The official CIFAR-10 (binary version), downloaded once and verified by its archive's SHA-256.
+def load_cifar10(*, progress="auto") -> ImageData:
+    """CIFAR-10 from the data directory's ``cifar10/`` folder, else the official archive, downloaded once.
 
-    A copy that is already extracted into ``<data dir>/cifar10/cifar-10-batches-bin/``
-    without its archive (a course cluster's copy, say) is used as it is: its bytes
-    cannot be verified, so its structure is — six files of 10 000 records of 3 073
-    bytes, labels 0–9, 5 000 training and 1 000 test images per class — and
-    ``source`` says that the copy is unverified.
+    Looked for in this order, and labelled by what it is (``source``, and the entry
+    in :func:`full_scale_sources` that a recorded run keeps):
+
+    1. the official ``cifar-10-binary.tar.gz``, verified by its SHA-256;
+    2. an extracted ``cifar-10-batches-bin/`` without its archive (a course cluster's
+       copy): its bytes cannot be verified, so its structure is — six files of 10 000
+       records of 3 073 bytes, labels 0–9, 5 000 training and 1 000 test images per
+       class — and ``source`` says the copy is unverified;
+    3. class folders of images, ``train/<class>/`` and ``test/<class>/`` (PNG or JPEG,
+       as in many public copies): read by :mod:`mlcore.image_folders`, which checks the
+       layout (the ten official class names, 5 000 / 1 000 images per class, 32×32
+       RGB) and interleaves the classes, since such folders carry no official order.
+       Never called official: JPEG re-encoding changes the pixels;
+    4. otherwise the official archive is downloaded (``MLCORE_FULL_DATA`` runs only).
+
+    ``progress``: ``True``/``False``/``"auto"`` — bars for a download or the image
+    decoding; ``"auto"`` shows them only to a person (see :mod:`mlcore._progress`).
     """
-    check_flag(progress, "progress")
-    folder = config.data_dir() / "cifar10" / "cifar-10-batches-bin"
-    archive_path = folder.parent / CIFAR10_URL.rsplit("/", 1)[-1]
+    progress = _progress.wanted(progress)
+    root = config.data_dir() / "cifar10"
+    folder = root / "cifar-10-batches-bin"
+    archive_path = root / CIFAR10_URL.rsplit("/", 1)[-1]
     if not archive_path.exists() and all((folder / name).is_file() for name in CIFAR10_FILES):
         data = load_cifar10_from(folder)
         check_cifar10_structure(data, folder)
@@ -247,6 +260,8 @@ def load_cifar10(*, progress: bool = True) -> ImageData:
         _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": data.source, "read from": _where(),
                                            "verified": "structure only (no archive to hash)"}
         return data
+    if not archive_path.exists() and any((root / split).is_dir() for split in CIFAR10_IMAGE_SPLITS):
+        return _cifar10_from_image_folders(root, progress)
     archive = fetch(CIFAR10_URL, CIFAR10_SHA256, "cifar10", progress=progress)
     folder = archive.parent / "cifar-10-batches-bin"
     if not (folder / "test_batch.bin").is_file():
@@ -256,6 +271,32 @@ def load_cifar10(*, progress: bool = True) -> ImageData:
                                        "verified": "SHA-256 of the official archive",
                                        "archive sha256": CIFAR10_SHA256}
     return load_cifar10_from(folder)
+
+
+#: Images per class in each split of CIFAR-10, and the split folders of an image-folder copy.
+CIFAR10_IMAGE_SPLITS = {"train": 5_000, "test": 1_000}
+#: How an image-folder copy is ordered (the folders carry no official order).
+CIFAR10_FOLDER_ORDER = ("interleaved by class: image 0 of each class in class order, then image 1, …, "
+                        "file names sorted within each class; any 10 consecutive images hold one of each class")
+
+
+def _cifar10_from_image_folders(root: Path, progress: bool) -> ImageData:
+    """CIFAR-10 from ``root/train/<class>/`` and ``root/test/<class>/`` images, labelled as such."""
+    read = image_folders.read_class_folders(root, CIFAR10_CLASSES, CIFAR10_IMAGE_SPLITS, progress=progress)
+    kinds = " and ".join(sorted(read.formats))
+    source = f"CIFAR-10 from {kinds} images (class folders; not the official files)"
+    if "JPEG" in read.formats:
+        source = f"CIFAR-10 from {kinds} images (class folders; JPEG re-encoding: not the official pixels)"
+    _FULL_SCALE_SOURCES["CIFAR-10"] = {
+        "source": source, "read from": _where(),
+        "layout": "cifar10/train/<class>/, cifar10/test/<class>/ (the ten official class names)",
+        "images": {fmt: count for fmt, count in sorted(read.formats.items())},
+        "order": CIFAR10_FOLDER_ORDER,
+        "verified": "structure (10 classes, 5 000 / 1 000 images each, every image decoded as 32×32 RGB); "
+                    "no official hash exists for such a copy, so the decoded arrays' SHA-256 identify it",
+        "decoded sha256": read.sha256,
+    }
+    return ImageData(read.X["train"], read.y["train"], read.X["test"], read.y["test"], source=source)
 
 
 def check_cifar10_structure(data: ImageData, folder) -> None:

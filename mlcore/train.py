@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _blas
+from . import _blas, _progress
 from ._checks import _describe, check_callable, check_choice, check_flag, check_integer, check_positive, check_seed
 from .model import Sequential
 from .optim import Optimizer
@@ -268,7 +267,7 @@ class _Plan:
                    lr_decay=None if lr_decay is None else float(check_positive(lr_decay, "lr_decay")),
                    decay_every=decay_every,
                    max_steps=None if max_steps is None else check_integer(max_steps, "max_steps"),
-                   callback=check_callable(callback, "callback"), progress=_progress_wanted(progress))
+                   callback=check_callable(callback, "callback"), progress=_progress.wanted(progress))
 
 
 def _batches(plan: _Plan, order):
@@ -397,15 +396,6 @@ def _progress_bar(plan: _Plan):
 class _NoBar:
     def update(self, n: int = 1) -> None:
         pass
-
-
-def _progress_wanted(progress) -> bool:
-    if not (isinstance(progress, str) and progress == "auto"):
-        return check_flag(progress, "progress")
-    # A kernel started by a Jupyter server (a reader at the keyboard) has this
-    # variable; nbclient, nbval and jupyter-book executions do not, so stored
-    # outputs stay free of progress bars.
-    return "JPY_SESSION_NAME" in os.environ or sys.stderr.isatty()
 
 
 def _check_model(model) -> None:

@@ -12,8 +12,10 @@ cell by cell, and a summary of per-chapter run times at the end.  Commit the
 records; the offline book then shows them beside its live numbers.
 
 Without ``MLCORE_DATA_DIR`` the data are downloaded once into ``data/`` (verified by
-SHA-256).  CIFAR-10 (the Sapienza chapter) may be given as the official archive
-or as an extracted ``cifar10/cifar-10-batches-bin/`` folder under that directory.
+SHA-256).  CIFAR-10 (the Sapienza chapter) may be given under that directory as the
+official archive, as an extracted ``cifar10/cifar-10-batches-bin/`` folder, or as class
+folders of images ``cifar10/train/<class>/`` and ``cifar10/test/<class>/`` (for example a
+clone of a public JPEG copy); the record says which.
 """
 from __future__ import annotations
 
@@ -86,12 +88,13 @@ def main(argv: list[str]) -> None:
 
 
 def _cifar10_available() -> bool:
-    """Whether ``load_cifar10`` would find the archive or an extracted copy without downloading."""
+    """Whether ``load_cifar10`` would find the archive, an extracted copy or image folders without downloading."""
     from mlcore.config import data_dir
-    from mlcore.datasets import CIFAR10_FILES, CIFAR10_URL
+    from mlcore.datasets import CIFAR10_FILES, CIFAR10_IMAGE_SPLITS, CIFAR10_URL
     folder = data_dir() / "cifar10"
     return ((folder / CIFAR10_URL.rsplit("/", 1)[-1]).is_file()
-            or all((folder / "cifar-10-batches-bin" / name).is_file() for name in CIFAR10_FILES))
+            or all((folder / "cifar-10-batches-bin" / name).is_file() for name in CIFAR10_FILES)
+            or all((folder / split).is_dir() for split in CIFAR10_IMAGE_SPLITS))
 
 
 if __name__ == "__main__":
