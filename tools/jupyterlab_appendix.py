@@ -94,8 +94,15 @@ def all_chapters() -> dict[str, object]:
     return {p.stem: nbformat.read(p, as_version=4) for p in sorted((ROOT / "chapters").glob("*.ipynb"))}
 
 
-def main() -> None:
+def main(argv=None) -> None:
     """Rewrite the appendix of every stored chapter (no execution): ``python tools/jupyterlab_appendix.py``."""
+    import argparse
+    import sys
+    argparse.ArgumentParser(
+        prog="python tools/jupyterlab_appendix.py",
+        description="Rewrite the last cell of every stored chapter, for JupyterLab readers: the equations it borrows "
+                    "from other chapters and the works it cites. Nothing is executed.",
+    ).parse_args(sys.argv[1:] if argv is None else argv)
     chapters, bibliography = all_chapters(), load_bibliography()
     for name, nb in chapters.items():
         update(nb, chapters, bibliography)

@@ -41,5 +41,15 @@ def main(root: str) -> None:
     print(f"wrote {folder} (6 × {RECORDS} records)")
 
 
+def parse_args(argv: list[str]):
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="python tools/make_cifar10_layout.py",
+        description="Write a full-size stand-in for CIFAR-10 in the official binary layout (about 180 MB) under "
+                    "DIR/cifar10/cifar-10-batches-bin/, to time the CIFAR-10 code path. Its accuracies mean nothing.")
+    parser.add_argument("dir", metavar="DIR", help="the data folder to write into (then MLCORE_DATA_DIR=DIR)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "data-generated")
+    main(parse_args(sys.argv[1:]).dir)

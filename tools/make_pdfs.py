@@ -91,10 +91,25 @@ def export(chapters: list[str]) -> list[Path]:
     return made
 
 
+def parse_args(argv):
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="python tools/make_pdfs.py",
+        description="Print chapters of the built book (_build/html) to _build/pdf/<chapter>.pdf (A4) with headless "
+                    "Chromium, after checking that nothing overflows the printed column. Build the book first.")
+    parser.add_argument("chapters", nargs="*", metavar="CHAPTER",
+                        help="chapter names, e.g. foundations (default: every built chapter)")
+    return parser.parse_args(argv)
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    chapters = argv or sorted(p.stem for p in (HTML / "chapters").glob("*.html"))
-    export(chapters)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    built = sorted(p.stem for p in (HTML / "chapters").glob("*.html"))
+    unknown = [c for c in args.chapters if c not in built]
+    if unknown:
+        raise SystemExit(f"no built chapter {', '.join(map(repr, unknown))}; built: {', '.join(built) or 'none'} "
+                         "(run jupyter-book build . first)")
+    export(args.chapters or built)
 
 
 if __name__ == "__main__":

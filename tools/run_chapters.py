@@ -75,8 +75,25 @@ def run(chapter: str) -> float:
     return time.perf_counter() - started
 
 
+def parse_args(argv: list[str]):
+    import argparse
+    names = sorted(p.stem for p in CHAPTERS.glob("*.ipynb"))
+    parser = argparse.ArgumentParser(
+        prog="python tools/run_chapters.py",
+        description="Execute chapters in a fresh kernel on the offline data and store their outputs and the "
+                    "numbers of their prose, as JupyterLab's Restart and Run All, then Save, would.")
+    parser.add_argument("chapters", nargs="*", metavar="CHAPTER",
+                        help=f"chapters to run (default: all): {', '.join(names)}")
+    args = parser.parse_args(argv)
+    known = names
+    for name in getattr(args, "chapters"):
+        if name not in known:
+            parser.error(f"unknown chapter {name!r}; choose from {', '.join(map(repr, known))}")
+    return args
+
+
 def main(argv: list[str]) -> None:
-    chapters = argv or sorted(p.stem for p in CHAPTERS.glob("*.ipynb"))
+    chapters = parse_args(argv).chapters or sorted(p.stem for p in CHAPTERS.glob("*.ipynb"))
     for chapter in chapters:
         print(f"{chapter}: {run(chapter):.0f} s", flush=True)
 

@@ -84,10 +84,29 @@ def _plain(line: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", line)
 
 
+def parse_args(argv: list[str]):
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="python tools/try_regressions.py",
+        description="Make plausible regressions of mlcore one at a time (each edits one line in the working tree "
+                    "and puts it back) and check that the test suite catches each. About 5 minutes per regression.",
+        epilog="regressions: " + "; ".join(repr(r[0]) for r in REGRESSIONS))
+    parser.add_argument("names", nargs="*", metavar="REGRESSION",
+                        help="regressions to try, by name (default: all)")
+    parser.add_argument("--chapters-only", action="store_true",
+                        help="skip the unit tests; run only the chapters' checks (nbval)")
+    args = parser.parse_args(argv)
+    known = [r[0] for r in REGRESSIONS]
+    for name in getattr(args, "names"):
+        if name not in known:
+            parser.error(f"unknown regression {name!r}; choose from {', '.join(map(repr, known))}")
+    return args
+
+
 def main(argv: list[str]) -> int:
-    stages = ["chapters"] if "--chapters-only" in argv else list(STAGES)
-    names = [a for a in argv if not a.startswith("--")]
-    chosen = [r for r in REGRESSIONS if not names or r[0] in names]
+    args = parse_args(argv)
+    stages = ["chapters"] if args.chapters_only else list(STAGES)
+    chosen = [r for r in REGRESSIONS if not args.names or r[0] in args.names]
     missed = [r[0] for r in chosen if not run(*r, stages)]
     print(f"{len(chosen) - len(missed)} of {len(chosen)} regressions caught" + (f"; missed: {missed}" if missed else ""))
     return 1 if missed else 0

@@ -1,0 +1,40 @@
+"""Every tool answers --help without doing anything, and refuses wrong arguments with a usage error."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+#: tool: arguments it must refuse (an unknown name, a missing argument or an unknown option)
+CLI_TOOLS = {
+    "try_regressions.py": ["no such regression"],
+    "make_cifar10_layout.py": [],
+    "make_pdfs.py": ["--pages"],
+    "run_chapters.py": ["no-such-chapter"],
+    "jupyterlab_appendix.py": ["foundations"],
+    "record_full_scale.py": ["foundations"],          # no full-scale data: not a chapter it records
+}
+
+
+def _run(tool, *args, cwd):
+    return subprocess.run([sys.executable, str(TOOLS / tool), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("tool", sorted(CLI_TOOLS))
+def test_help_prints_usage_and_does_nothing_else(tool, tmp_path):
+    result = _run(tool, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: python tools/{tool}")
+    assert list(tmp_path.iterdir()) == []            # e.g. make_cifar10_layout wrote no './--help/' folder
+
+
+@pytest.mark.parametrize("tool", sorted(CLI_TOOLS))
+def test_wrong_arguments_get_a_usage_error(tool, tmp_path):
+    result = _run(tool, *CLI_TOOLS[tool], cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert f"python tools/{tool}: error:" in result.stderr
+    assert list(tmp_path.iterdir()) == []
