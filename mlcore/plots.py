@@ -78,23 +78,50 @@ def decision_regions(predict, X=None, y=None, ax=None, *, lo: float = -2.0, hi: 
     return ax
 
 
-def confusion_heatmap(y_true, y_pred, ax=None, *, n_classes: int = 10, title: str | None = None):
-    """Confusion matrix (rows: true class, columns: predicted) as an annotated seaborn heatmap."""
+def confusion_heatmap(y_true, y_pred, ax=None, *, n_classes: int = 10, title: str | None = None,
+                      class_names=None):
+    """Confusion matrix (rows: true class, columns: predicted) as an annotated seaborn heatmap.
+
+    ``class_names``: one tick label per class (then the axes say "class"); without
+    them the classes are digits 0 to ``n_classes - 1``.
+    """
     import seaborn as sns
     from sklearn.metrics import confusion_matrix
     check_integer(n_classes, "n_classes")
+    if class_names is not None and len(class_names) != n_classes:
+        raise ValueError(f"class_names must name each of the {n_classes} classes; received {len(class_names)} names")
     y_true = as_labels(y_true, "y_true", n_classes=n_classes)
     y_pred = as_labels(y_pred, "y_pred", n_classes=n_classes)
     check_same_rows(y_true, y_pred, "y_true", "y_pred")
     ax = _axes(ax)
     cm = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
+    labels = "auto" if class_names is None else list(class_names)
     sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, square=True,
-                annot_kws={"size": 7})
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
+                annot_kws={"size": 7}, xticklabels=labels, yticklabels=labels)
+    what = "digit" if class_names is None else "class"
+    ax.set_xlabel(f"predicted {what}")
+    ax.set_ylabel(f"true {what}")
     if title:
         ax.set_title(title)
     return ax
+
+
+def rgb_weight_images(W, axes, *, shape=(3, 32, 32)):
+    """Show each column of ``W`` (shape ``(3·H·W, K)``, channel-major as CIFAR-10) as a colour image.
+
+    Each panel is stretched to the full colour range on its own (a weight vector has
+    no natural colour scale), as the CS231n notebooks show first-layer weights.
+    """
+    W = as_float_array(W, "W", ndim=2)
+    if len(shape) != 3 or shape[0] != 3 or W.shape[0] != int(np.prod(shape)):
+        raise ValueError(f"W must have one row per value of a {shape} channel-major RGB image "
+                         f"({int(np.prod(shape))} rows); received shape {W.shape}")
+    for k, ax in enumerate(np.ravel(axes)):
+        image = W[:, k].reshape(shape).transpose(1, 2, 0)
+        ax.imshow((image - image.min()) / (np.ptp(image) or 1.0))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return axes
 
 
 def weight_images(W, axes, *, shape=(28, 28), titles=None, cmap="RdBu_r"):

@@ -228,12 +228,17 @@ def test_a_failed_refit_keeps_the_fitted_estimator():
     (lambda: m.plots.decision_regions("not a function"), TypeError, r"predict must be callable"),
     (lambda: m.plots.decision_regions(lambda p: p[:, 0], lo=1, hi=0), ValueError, r"lo must be smaller than hi"),
     (lambda: m.plots.confusion_heatmap([0, 1], [0, 12]), ValueError, r"y_pred must be < n_classes=10"),
+    (lambda: m.plots.confusion_heatmap([0, 1], [0, 1], class_names=("cat", "dog")), ValueError,
+     r"class_names must name each of the 10 classes; received 2 names"),
     (lambda: m.plots.weight_images(np.zeros((10, 2)), None), ValueError, r"W must have 784 rows"),
+    (lambda: m.plots.rgb_weight_images(np.zeros((784, 2)), None), ValueError,
+     r"W must have one row per value of a \(3, 32, 32\) channel-major RGB image \(3072 rows\); received shape \(784, 2\)"),
     (lambda: m.plots.training_history({"loss": [1]}, (None, None)), TypeError, r"history must be the History"),
     (lambda: m.plots.training_history(m.History(), (None, None), train_label=1), TypeError,
      r"train_label must be a string; received int"),
 ], ids=["mean_std_band", "scatter_classes", "decision_regions predict", "decision_regions lo/hi",
-        "confusion_heatmap", "weight_images", "training_history", "training_history train_label"])
+        "confusion_heatmap", "confusion_heatmap class_names", "weight_images", "rgb_weight_images",
+        "training_history", "training_history train_label"])
 def test_plot_helpers_refuse_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()

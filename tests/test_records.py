@@ -92,6 +92,30 @@ def test_the_offline_comparison_table_gains_the_recorded_column(recorded, monkey
     assert list(book.table("another table", frame).columns) == list(frame.columns)
 
 
+def test_each_scale_shows_its_own_reasons(tmp_path, monkeypatch):
+    """With reasons=, the recorded column comes after this build's reasons and brings the run's own."""
+    monkeypatch.setenv(records.RECORDS_DIR_ENV, str(tmp_path / "records"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLCORE_FULL_DATA", raising=False)
+    notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1"])
+    frame = pd.DataFrame([("accuracy", "97.71 %", "89.20%", "4 000 instead of 60 000 images")],
+                         columns=["quantity", "report", "this build (offline)", "why (this build)"]).set_index("quantity")
+    book.setup("demo")
+    before = book.table(book.REPORTED_VS_REPRODUCED, frame, reasons="why (this build)")
+    assert list(before.columns)[3:] == ["full scale (recorded run)", "why they differ (recorded run)"]
+    assert before.iloc[0, 3:].tolist() == ["no recorded run", "—"]
+    assert book._RECORD["reported-vs-reproduced / accuracy / reason"] == {
+        "text": "4 000 instead of 60 000 images", "tol": None}                   # recorded, never compared
+    records.write("demo", notebook, {"reported-vs-reproduced / accuracy": {"text": "97.60%", "tol": {}},
+                                     "reported-vs-reproduced / accuracy / reason": {"text": "-0.1 points", "tol": None}},
+                  run_time_s=60.0)
+    shown = book.table(book.REPORTED_VS_REPRODUCED, frame, reasons="why (this build)")
+    assert shown.iloc[0].tolist()[1:] == ["89.20%", "4 000 instead of 60 000 images", "97.60%", "-0.1 points"]
+    notebook.write_text(notebook.read_text().replace("x = 1", "x = 2"))          # the chapter's code changed
+    stale = book.table(book.REPORTED_VS_REPRODUCED, frame, reasons="why (this build)")
+    assert stale.iloc[0, 3].startswith("stale: recorded before") and stale.iloc[0, 4] == "—"
+
+
 SMOKE_CHAPTER = [
     """
     import numpy as np, pandas as pd
