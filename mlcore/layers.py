@@ -187,11 +187,14 @@ class Linear(Layer):
     ``init`` is an array of shape ``(n_in, n_out)``, or one of
     ``"normal"`` (N(0, std²)), ``"glorot"`` (uniform, ±√(6/(n_in+n_out))),
     ``"he"`` (N(0, 2/n_in)), ``"zeros"``.  Random initialisations draw from
-    ``numpy.random.default_rng(seed)``, so the same seed gives the same weights.
+    ``numpy.random.default_rng(seed)``, so the same seed gives the same weights;
+    without a seed (``None``, the default) each layer draws fresh entropy from the
+    operating system, so two layers of the same shape start different — pass a seed
+    wherever the numbers must be reproducible (every chapter does).
     """
 
     def __init__(self, n_in: int, n_out: int, *, init="normal", std: float = 0.01,
-                 bias: bool = True, seed: int | None = 0, dtype=np.float32):
+                 bias: bool = True, seed: int | None = None, dtype=np.float32):
         check_positive(n_in, "n_in", integer=True)
         check_positive(n_out, "n_out", integer=True)
         if n_in * n_out > MAX_WEIGHTS:
@@ -323,10 +326,11 @@ class Dropout(Layer):
     scale the survivors by ``1/(1−p)``; in evaluation, the identity.
 
     The mask comes from the layer's own ``default_rng(seed)``, never from
-    NumPy's global state.
+    NumPy's global state; without a seed (``None``, the default) from fresh
+    operating-system entropy, so two dropout layers never share their masks.
     """
 
-    def __init__(self, p: float = 0.5, *, seed: int | None = 0):
+    def __init__(self, p: float = 0.5, *, seed: int | None = None):
         self.p = check_probability(p, "p")
         self._rng = np.random.default_rng(check_seed(seed, "seed"))
         self._mask = None

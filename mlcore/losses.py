@@ -123,41 +123,55 @@ class SigmoidBinaryCrossEntropy:
 class L2Penalty:
     """``R = scale · λ · Σ_W ‖W‖²`` over the parameters marked ``decay`` (weights).
 
-    Two conventions appear in the reports, and this class is the one place where
-    either is applied:
+    Three conventions appear in the reports and libraries, and this class is the one
+    place where any of them is applied:
 
     * ``L2Penalty(lam)`` — scale 1, ``λ‖W‖²``, gradient ``2λW`` (Sapienza AML);
     * ``L2Penalty(lam, half=True)`` — scale ½, ``½λ‖W‖²``, gradient ``λW``
-      (NTNU TDT4265; also PyTorch's ``weight_decay=λ``).
+      (NTNU TDT4265; also PyTorch's ``weight_decay=λ``);
+    * ``L2Penalty(alpha, half=True, per_example=True)`` — ``½α‖W‖² / n`` for a batch of
+      ``n`` rows, gradient ``αW / n`` (scikit-learn's ``alpha`` in its MLP estimators).
     """
 
-    def __init__(self, lam: float, *, half: bool = False):
+    def __init__(self, lam: float, *, half: bool = False, per_example: bool = False):
         self.lam = float(check_positive(lam, "lam", allow_zero=True))
         self.half = check_flag(half, "half")
+        self.per_example = check_flag(per_example, "per_example")
         self.scale = 0.5 if half else 1.0
 
-    def value(self, parameters) -> float:
-        """``scale · λ · Σ ‖W‖²`` over the decayed parameters of ``parameters``."""
+    def _factor(self, rows) -> float:
+        """``scale · λ``, divided by the batch's rows when the penalty is per example."""
+        if not self.per_example:
+            return self.scale * self.lam
+        if rows is None:
+            raise ValueError("rows must be the number of rows in the batch for a per-example L2Penalty; "
+                             "received None")
+        return self.scale * self.lam / check_positive(rows, "rows", integer=True)
+
+    def value(self, parameters, *, rows: int | None = None) -> float:
+        """``scale · λ · Σ ‖W‖²`` (÷ ``rows`` per example) over the decayed parameters of ``parameters``."""
         parameters = parameter_list(parameters)
+        factor = self._factor(rows)
         # einsum sums each block's squares in one read, in W's own precision with blocked
         # accumulation (relative error ~1e-6 in float32), instead of a float64 copy of W;
         # the blocks' sums are added in float64, in order, whatever the number of threads.
         squares = _blockwise.run([functools.partial(_sum_of_squares, block)
                                   for p in parameters if p.decay for (block,) in _blockwise.blocks(p.value)])
-        return self.scale * self.lam * sum(squares)
+        return factor * sum(squares)
 
-    def add_gradient(self, parameters) -> None:
-        """Add ``2 · scale · λ · W`` to the ``grad`` of every decayed parameter."""
+    def add_gradient(self, parameters, *, rows: int | None = None) -> None:
+        """Add ``2 · scale · λ · W`` (÷ ``rows`` per example) to the ``grad`` of every decayed parameter."""
         parameters = parameter_list(parameters)
+        factor = 2.0 * self._factor(rows)
         if self.lam == 0.0:
             return
-        factor = 2.0 * self.scale * self.lam
         for p in parameters:
             if p.decay:
                 p.add_to_grad(factor, p.value)
 
     def __repr__(self) -> str:
-        return f"L2Penalty(lam={self.lam}, half={self.half})"
+        extra = ", per_example=True" if self.per_example else ""
+        return f"L2Penalty(lam={self.lam}, half={self.half}{extra})"
 
 
 def _sum_of_squares(block: np.ndarray) -> float:

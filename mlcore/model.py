@@ -135,8 +135,8 @@ class Sequential:
         self.backward(loss.backward())
         if penalty is not None:
             params = self.parameters()
-            value += penalty.value(params)
-            penalty.add_gradient(params)
+            value += penalty.value(params, rows=X.shape[0])
+            penalty.add_gradient(params, rows=X.shape[0])
         return value
 
     # -- widths, targets and the output link --------------------------------------------

@@ -11,6 +11,7 @@ import numbers
 import random
 from dataclasses import dataclass
 
+from . import _progress
 from ._checks import check_integer, check_positive, check_seed
 
 Vector = list[float]
@@ -196,15 +197,18 @@ class ScalarNetwork:
         fwd = self.forward(x, 0)
         return max(range(len(fwd.o)), key=fwd.o.__getitem__)
 
-    def train_epoch(self, X, targets, lr: float, *, order=None) -> list[float]:
+    def train_epoch(self, X, targets, lr: float, *, order=None, progress="auto") -> list[float]:
         """Plain SGD over the rows of ``X`` in ``order`` (default: as given).
 
         Returns the loss of every example, measured just before its own update.
         Every row is checked before the first update.  If a loss or a weight
         stops being finite, the weights are put back to the last state that gave
-        a finite loss and ``FloatingPointError`` is raised.
+        a finite loss and ``FloatingPointError`` is raised.  ``progress``:
+        ``True``/``False``/``"auto"`` — a bar over the examples, by default only
+        for a person watching (see :mod:`mlcore._progress`).
         """
         check_positive(lr, "lr")
+        show_bar = _progress.wanted(progress)
         rows = _real_list(X, "X", depth=2)
         for i, row in enumerate(rows):
             if len(row) != self.sizes[0]:
@@ -220,19 +224,24 @@ class ScalarNetwork:
                 raise ValueError(f"targets[{i}] must be an int class index in [0, {n_out}); received {t!r}")
         indices = range(len(rows)) if order is None else _checked_order(order, len(rows))
         losses, last_good = [], self._state()
-        for position, n in enumerate(indices):
-            before = self._state()
-            loss = self._train_step(rows[n], int(labels[n]), lr)
-            if not (math.isfinite(loss) and self._finite()):
-                # The loss was computed with `before`; if it is finite, `before` is good.
-                self._restore(before if math.isfinite(loss) else last_good)
-                raise FloatingPointError(
-                    f"training diverged at example {position} of the epoch (row {n}): the "
-                    f"{'loss' if not math.isfinite(loss) else 'weights'} became non-finite with lr={lr}. "
-                    "The weights were restored to the last state that gave a finite loss; "
-                    "try a smaller learning rate.")
-            last_good = before
-            losses.append(loss)
+        bar = _progress.bar(len(indices), show_bar, unit="example")
+        try:
+            for position, n in enumerate(indices):
+                before = self._state()
+                loss = self._train_step(rows[n], int(labels[n]), lr)
+                if not (math.isfinite(loss) and self._finite()):
+                    # The loss was computed with `before`; if it is finite, `before` is good.
+                    self._restore(before if math.isfinite(loss) else last_good)
+                    raise FloatingPointError(
+                        f"training diverged at example {position} of the epoch (row {n}): the "
+                        f"{'loss' if not math.isfinite(loss) else 'weights'} became non-finite with lr={lr}. "
+                        "The weights were restored to the last state that gave a finite loss; "
+                        "try a smaller learning rate.")
+                last_good = before
+                losses.append(loss)
+                bar.update(1)
+        finally:
+            bar.close()
         return losses
 
     def _state(self):

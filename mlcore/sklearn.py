@@ -3,80 +3,108 @@
 ``MLPClassifier`` follows scikit-learn's estimator contract — constructor
 arguments stored unchanged, ``fit`` / ``predict`` / ``predict_proba`` /
 ``score``, learned attributes ending in ``_`` — so it works inside ``Pipeline``,
-``GridSearchCV`` and ``cross_val_score``.  The network itself is an mlcore
-``Sequential`` trained by :func:`mlcore.fit`.
+``GridSearchCV`` and ``cross_val_score``.  Where it shares a parameter's name with
+``sklearn.neural_network.MLPClassifier`` it shares its meaning and default too
+(tested against scikit-learn on the same data); what it does not implement it
+does not accept.  The network itself is an mlcore ``Sequential`` trained by
+:func:`mlcore.fit`.
 """
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import train as training
-from ._checks import _describe, check_choice, check_integer, check_positive, check_probability, check_seed
-from .layers import ACTIVATIONS, INITIALISATIONS, Linear, activation as make_activation
+from ._checks import (_describe, check_choice, check_flag, check_integer, check_positive, check_probability,
+                      check_seed)
+from .layers import INITIALISATIONS, Linear, activation as make_activation
 from .losses import L2Penalty
 from .model import Sequential
-from .optim import OPTIMIZERS, make_optimizer
+from .optim import make_optimizer
+
+#: scikit-learn's activation names → mlcore's ('identity' is not offered).
+ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid"}
+SOLVERS = ("sgd", "adam")
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron classifier: Linear → activation blocks → softmax.
 
-    Parameters
-    ----------
+    Parameters shared with ``sklearn.neural_network.MLPClassifier`` (same meaning,
+    same default):
+
     hidden_layer_sizes : tuple of int, the width of each hidden layer (``()`` for
         softmax regression).
-    activation : ``"relu"``, ``"tanh"`` or ``"sigmoid"``.
-    optimizer : ``"sgd"`` or ``"adam"``.
-    learning_rate, momentum : optimiser settings (momentum for SGD only).
-    batch_size : rows per update, capped at the number of training rows.
-    epochs : passes over the training data.
-    alpha : L2 penalty ``alpha · ½‖W‖²`` on the weights (scikit-learn's convention).
-    init : weight initialisation of every ``Linear`` layer.
-    random_state : seed for initialisation and batch order.
+    activation : ``"relu"``, ``"tanh"`` or ``"logistic"``.
+    solver : ``"sgd"`` or ``"adam"`` (Adam with β₁ = 0.9, β₂ = 0.999, ε = 1e-8).
+    alpha : strength of the L2 penalty on the weights, scaled as scikit-learn scales
+        it: ``½·alpha·Σ‖W‖² / n`` on a batch of ``n`` rows (gradient ``alpha·W / n``).
+    batch_size : rows per update, or ``"auto"`` for ``min(200, n_samples)``; capped at
+        the number of training rows.
+    learning_rate_init : the (constant) step size.
+    max_iter : epochs over the training data.
+    shuffle : reshuffle the rows every epoch.
+    random_state : ``None``, an int or a ``numpy.random.RandomState``, as in
+        scikit-learn: ``None`` gives different weights and batches on every fit, an int
+        the same ones.
+    momentum : classical momentum for ``solver="sgd"`` (scikit-learn's
+        ``nesterovs_momentum=False``; Nesterov's variant is not offered).
+
+    Its own:
+
+    init : weight initialisation of every ``Linear`` layer (``"glorot"``, ``"he"``,
+        ``"normal"``); biases start at zero.
+
+    Differences that remain: training always runs ``max_iter`` epochs (there is no
+    ``tol`` / ``n_iter_no_change`` stopping), the learning rate is constant, and a
+    two-class problem has two softmax outputs where scikit-learn has one logistic unit.
     """
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", optimizer="sgd", learning_rate=0.01,
-                 momentum=0.0, batch_size=32, epochs=10, alpha=0.0, init="glorot", random_state=0):
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate_init=0.001, max_iter=200, shuffle=True, random_state=None,
+                 momentum=0.9, init="glorot"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.epochs = epochs
+        self.solver = solver
         self.alpha = alpha
-        self.init = init
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
         self.random_state = random_state
-
-    def _seed(self) -> int:
-        return 0 if self.random_state is None else int(self.random_state)
+        self.momentum = momentum
+        self.init = init
 
     def _check_parameters(self) -> None:
         """Every constructor argument, by the name the user gave it, before anything is built."""
         check_choice(self.activation, "activation", ACTIVATIONS)
-        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_choice(self.solver, "solver", SOLVERS)
         if not isinstance(self.init, str):
             raise TypeError(f"init must be one of {sorted(INITIALISATIONS)}; received {_describe(self.init)}")
-        check_choice(self.init, "init", INITIALISATIONS)
-        check_positive(self.learning_rate, "learning_rate")
+        check_choice(self.init, "init", sorted(set(INITIALISATIONS) - {"zeros"}))
+        check_positive(self.learning_rate_init, "learning_rate_init")
         check_probability(self.momentum, "momentum")
-        check_integer(self.epochs, "epochs")
-        check_integer(self.batch_size, "batch_size")
+        check_integer(self.max_iter, "max_iter")
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            check_integer(self.batch_size, "batch_size")
         check_positive(self.alpha, "alpha", allow_zero=True)
-        check_seed(self.random_state, "random_state")
+        check_flag(self.shuffle, "shuffle")
+        if not isinstance(self.random_state, np.random.RandomState):
+            check_seed(self.random_state, "random_state", legacy=True)
         if isinstance(self.hidden_layer_sizes, (str, bytes)) or not hasattr(self.hidden_layer_sizes, "__iter__"):
             raise TypeError("hidden_layer_sizes must be a tuple of layer widths; "
                             f"received {_describe(self.hidden_layer_sizes)}")
         for i, width in enumerate(self.hidden_layer_sizes):
             check_integer(width, f"hidden_layer_sizes[{i}]")
 
-    def _build(self, n_features: int, n_classes: int) -> Sequential:
-        layers, n_in, seed = [], n_features, self._seed()
+    def _build(self, n_features: int, n_classes: int, seed: int) -> Sequential:
+        layers, n_in = [], n_features
         for i, width in enumerate(self.hidden_layer_sizes):
-            layers += [Linear(n_in, width, init=self.init, seed=seed + i), make_activation(self.activation)]
+            layers += [Linear(n_in, width, init=self.init, seed=seed + i),
+                       make_activation(ACTIVATIONS[self.activation])]
             n_in = width
         layers.append(Linear(n_in, n_classes, init=self.init, seed=seed + len(layers)))
         return Sequential(*layers)
@@ -84,15 +112,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Train on ``X`` of shape ``(n_samples, n_features)`` and labels ``y`` of any hashable type.
 
-        A fit that fails leaves the estimator's fitted state (or its absence) as it was.
+        A fit that fails for any reason leaves the estimator unfitted: ``predict``
+        then raises ``NotFittedError`` instead of answering from an earlier or a
+        half-built network.
         """
-        fitted_before = {k: v for k, v in vars(self).items() if k.endswith("_")}
         try:
             return self._fit(X, y)
         except Exception:
-            for key in [k for k in vars(self) if k.endswith("_")]:
+            for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
                 delattr(self, key)
-            vars(self).update(fitted_before)
             raise
 
     def _fit(self, X, y):
@@ -103,14 +131,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError("MLPClassifier needs samples of at least 2 classes in the data; "
                              f"received only one class: {classes[0]!r}")
-        model = self._build(X.shape[1], len(classes))
-        kwargs = {"lr": self.learning_rate}
-        if self.optimizer == "sgd":
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max - 1000))
+        model = self._build(X.shape[1], len(classes), seed)
+        kwargs = {"lr": self.learning_rate_init}
+        if self.solver == "sgd":
             kwargs["momentum"] = self.momentum
-        optimizer = make_optimizer(self.optimizer, model.parameters(), **kwargs)
-        history = training.fit(model, X.astype(np.float32), encoded, optimizer=optimizer, epochs=self.epochs,
-                               batch_size=min(self.batch_size, X.shape[0]), seed=self._seed(),
-                               penalty=L2Penalty(self.alpha, half=True) if self.alpha else None)
+        optimizer = make_optimizer(self.solver, model.parameters(), **kwargs)
+        batch_size = min(200, X.shape[0]) if self.batch_size == "auto" else min(self.batch_size, X.shape[0])
+        history = training.fit(model, X.astype(np.float32), encoded, optimizer=optimizer, epochs=self.max_iter,
+                               batch_size=batch_size, shuffle=self.shuffle, seed=seed,
+                               penalty=L2Penalty(self.alpha, half=True, per_example=True) if self.alpha else None)
         self.classes_, self.model_, self.history_ = classes, model, history
         self.loss_curve_ = list(history.epoch_loss)
         self.n_iter_ = history.epochs_run

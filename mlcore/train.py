@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -374,28 +373,13 @@ class _DivergenceGuard:
 
 @contextlib.contextmanager
 def _progress_bar(plan: _Plan):
-    """A tqdm bar over all steps when wanted, else an object whose ``update`` does nothing.
-
-    The text bar, not tqdm's notebook widget: JupyterLab redraws a text bar in place,
-    while the widget needs ipywidgets (without it tqdm prints a warning instead) and
-    leaves a red bar behind whenever training stops before its last planned step.
-    """
-    if not plan.progress:
-        yield _NoBar()
-        return
-    from tqdm import tqdm
+    """A bar over all the steps that will run when wanted (:func:`mlcore._progress.bar`)."""
     total = plan.epochs * plan.steps_per_epoch
-    bar = tqdm(total=total if plan.max_steps is None else min(total, plan.max_steps), unit="step", leave=False,
-               file=sys.stderr)
+    bar = _progress.bar(total if plan.max_steps is None else min(total, plan.max_steps), plan.progress, unit="step")
     try:
         yield bar
     finally:
         bar.close()
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
 
 
 def _check_model(model) -> None:

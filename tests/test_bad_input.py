@@ -208,17 +208,22 @@ def test_lists_reach_layers_as_arrays():
     assert out.shape == (1, 3)
 
 
-def test_a_failed_refit_keeps_the_fitted_estimator():
+def test_a_failed_refit_leaves_the_estimator_unfitted():
+    from sklearn.exceptions import NotFittedError
     from mlcore.sklearn import MLPClassifier
     X, y = np.random.default_rng(0).normal(size=(30, 2)), np.arange(30) % 2
-    clf = MLPClassifier(hidden_layer_sizes=(4,), epochs=2).fit(X, y)
-    model = clf.model_
-    clf.set_params(learning_rate=1e30)
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+    clf.set_params(solver="sgd", learning_rate_init=1e30)
     with pytest.raises(FloatingPointError):
         clf.fit(X * 1e3, y)
-    assert clf.model_ is model and clf.model_.is_finite()
-    with pytest.raises(ValueError, match=r"learning_rate must be finite and > 0; received -1"):
-        clf.set_params(learning_rate=-1).fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    clf.set_params(learning_rate_init=0.01).fit(X, y)
+    with pytest.raises(ValueError, match=r"learning_rate_init must be finite and > 0; received -1"):
+        clf.set_params(learning_rate_init=-1).fit(X, y)
+    assert not hasattr(clf, "model_") and not hasattr(clf, "classes_")
+    with pytest.raises(NotFittedError):
+        clf.predict_proba(X)
 
 
 @pytest.mark.parametrize("call, error, message", [

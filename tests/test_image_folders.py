@@ -110,3 +110,9 @@ def test_load_cifar10_refuses_an_incomplete_image_copy_by_name(tmp_path, monkeyp
     monkeypatch.setattr("mlcore.datasets.CIFAR10_IMAGE_SPLITS", {"train": 2, "test": 1})
     with pytest.raises(ValueError, match=r"cifar10/test/ship: holds 0 images; expected 1 for each class"):
         m.load_cifar10(progress=False)
+
+
+def test_decoding_shows_progress_when_asked(tmp_path, capsys):
+    _write(tmp_path, {"train": 2})
+    image_folders.read_class_folders(tmp_path, CLASSES, {"train": 2}, size=(4, 3), progress=True)
+    assert "decoding images: " in capsys.readouterr().err

@@ -97,3 +97,15 @@ def test_scalar_network_rejects_bad_input():
         net.forward([1.0, 2.0], 2)
     with pytest.raises(ValueError, match=r"V must be 3×2"):
         m.ScalarNetwork(W=[[1, 1, 1], [1, 1, 1]], b=[0, 0, 0], V=[[1, 1]], c=[0, 0])
+
+
+def test_an_epoch_shows_its_progress_over_the_examples_only_when_asked(capsys):
+    net = m.ScalarNetwork.assignment_example()
+    rows, targets = [[1.0, -1.0], [0.5, 0.2], [-1.0, 0.3]], [0, 1, 0]
+    quiet = net.train_epoch(rows, targets, 0.1, progress=False)
+    assert capsys.readouterr().err == ""
+    net = m.ScalarNetwork.assignment_example()
+    shown = net.train_epoch(rows, targets, 0.1, progress=True)
+    assert "0/3 [" in capsys.readouterr().err and shown == quiet          # the bar changes nothing
+    with pytest.raises(TypeError, match="progress must be True or False; received"):
+        net.train_epoch(rows, targets, 0.1, progress="yes")

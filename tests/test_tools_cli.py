@@ -38,3 +38,11 @@ def test_wrong_arguments_get_a_usage_error(tool, tmp_path):
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert f"python tools/{tool}: error:" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_regression_names_a_line_that_is_there():
+    """try_regressions stops at a regression whose line moved; catch that here, not 40 minutes in."""
+    import try_regressions          # tools/ is on the path (tests/conftest.py)
+    for name, path, before, _after, *count in try_regressions.REGRESSIONS:
+        text = (try_regressions.ROOT / path).read_text()
+        assert text.count(before) == (count[0] if count else 1), name
