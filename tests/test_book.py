@@ -223,3 +223,11 @@ def test_the_jupyterlab_appendix_is_current_and_kept_out_of_the_book(path):
         defined = {label for _, label in appendix.LABELLED_EQUATION.findall(
             "\n".join(c.source for c in nb.cells if c.cell_type == "markdown"))}
         assert used <= defined, f"equation labels JupyterLab cannot resolve: {sorted(used - defined)}"
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
+def test_the_setup_cell_shows_readers_where_the_names_come_from(path):
+    """The first code cell imports mlcore (as m) and the rest; the book shows it behind a toggle, never removes it."""
+    first = next(cell for cell in _cells(path) if cell["cell_type"] == "code")
+    assert "import mlcore as m" in "".join(first["source"])
+    assert first["metadata"].get("tags") == ["hide-input"]
