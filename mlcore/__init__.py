@@ -5,10 +5,11 @@ pure-Python network), ``layers``, ``losses``, ``model``, ``optim``, ``train``,
 ``gradcheck``, ``datasets`` (with the ``idx`` and ``image_folders`` readers), ``plots``
 and ``config``.
 """
-from .config import full_data, data_dir, scale_name
+from .config import full_data, data_dir
 from .functional import log_sigmoid, log_softmax, one_hot, relu, sigmoid, softmax, tanh
 from .scalar import ScalarNetwork, ScalarForward, ScalarGradients
-from .layers import BatchNorm1d, Dropout, Layer, Linear, Parameter, ReLU, Sigmoid, Tanh, activation
+from .parameter import Parameter
+from .layers import BatchNorm1d, Dropout, Layer, Linear, ReLU, Sigmoid, Tanh, activation
 from .losses import L2Penalty, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, make_optimizer

@@ -29,6 +29,8 @@ import os
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .config import numpy_blas_allowed
+
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 
@@ -46,7 +48,7 @@ def _numpy_openblas():
 
 def _routines(lib) -> dict:
     """``{dtype: (gemm, ger)}`` from NumPy's OpenBLAS, or ``{}``."""
-    if lib is None or os.environ.get("MLCORE_NUMPY_BLAS", "1") == "0":
+    if lib is None or not numpy_blas_allowed():
         return {}
     try:
         routines = {}
@@ -97,7 +99,7 @@ def _let_idle_threads_sleep(lib) -> bool:
 
 _LIB = _numpy_openblas()
 _ROUTINES = _routines(_LIB)
-SHORT_TIMEOUT_SET = _let_idle_threads_sleep(_LIB)
+_let_idle_threads_sleep(_LIB)
 
 
 def add_product(W: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray) -> bool:

@@ -13,11 +13,12 @@ everything in the calling thread).
 """
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
+
+from .config import threads
 
 #: Entries per block: a block of each array an update touches (four for Adam, plus its
 #: scratch) fits in a core's share of the cache.
@@ -27,16 +28,6 @@ _local = threading.local()
 _pool: ThreadPoolExecutor | None = None
 _pool_workers = 0
 _pool_lock = threading.Lock()
-
-
-def threads() -> int:
-    """Threads for element-wise work: ``MLCORE_THREADS`` if set, else the cores this process may use."""
-    setting = os.environ.get("MLCORE_THREADS")
-    if setting:
-        if not setting.isdigit() or int(setting) < 1:
-            raise ValueError(f"MLCORE_THREADS must be a positive integer; received {setting!r}")
-        return int(setting)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def blocks(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:

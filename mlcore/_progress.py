@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ._checks import check_flag
+from ._validation import require_flag
 
 
 def wanted(progress) -> bool:
@@ -16,7 +16,7 @@ def wanted(progress) -> bool:
     """
     if isinstance(progress, str) and progress == "auto":
         return "JPY_SESSION_NAME" in os.environ or sys.stderr.isatty()
-    return check_flag(progress, "progress")
+    return require_flag(progress, "progress")
 
 
 def bar(total: int, show: bool, *, unit: str, desc: str | None = None):

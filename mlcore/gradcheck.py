@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import _describe, as_float_array, check_callable, check_positive
+from ._validation import _describe, as_float_array, require_callable, require_positive
 
 
 def relative_error(analytic, numeric, floor: float = 1e-8) -> float:
@@ -16,7 +16,7 @@ def relative_error(analytic, numeric, floor: float = 1e-8) -> float:
     """
     a = as_float_array(analytic, "analytic", dtype=np.float64, allow_empty=True)
     b = as_float_array(numeric, "numeric", dtype=np.float64, allow_empty=True)
-    check_positive(floor, "floor")
+    require_positive(floor, "floor")
     if a.shape != b.shape:
         raise ValueError(f"analytic and numeric gradients must have the same shape; "
                          f"received {a.shape} and {b.shape}")
@@ -33,13 +33,13 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     layout: entries are addressed by index, never through a reshaped copy).
     Raises ``FloatingPointError`` if ``f`` gives a non-finite value.
     """
-    check_callable(f, "f", allow_none=False)
+    require_callable(f, "f", allow_none=False)
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError("x must be a float64 NumPy array (finite differences in float32 are too coarse); "
                         f"received {getattr(x, 'dtype', type(x).__name__)}")
     if not x.flags.writeable:
         raise ValueError("x must be writeable: it is perturbed in place and restored")
-    check_positive(h, "h")
+    require_positive(h, "h")
     grad = np.zeros(x.shape)
     for index in np.ndindex(x.shape):
         old = x[index]
@@ -60,8 +60,8 @@ def check_function(f, df, x, h: float = 1e-5, floor: float = 1e-8) -> float:
 
     ``f`` maps an array to a scalar; ``df`` returns its gradient (same shape as ``x``).
     """
-    check_callable(f, "f", allow_none=False)
-    check_callable(df, "df", allow_none=False)
+    require_callable(f, "f", allow_none=False)
+    require_callable(df, "df", allow_none=False)
     x = np.array(as_float_array(x, "x", allow_empty=False), dtype=np.float64)
     return relative_error(df(x.copy()), numerical_gradient(lambda: f(x), x, h), floor)
 
@@ -114,7 +114,7 @@ def check_model(model, X, y, loss, penalty=None, *, h: float = 1e-5, floor: floa
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be an mlcore Sequential; received {type(model).__name__}")
     X = np.array(model.check_inputs(X), dtype=np.float64)
-    y = model.check_targets(y)
+    y = model.validate_targets(y)
     model.astype(np.float64)
     model.loss_and_gradients(X, y, loss, penalty)
     # Copy every gradient before any perturbed forward pass runs.
@@ -140,8 +140,8 @@ def report(name: str, error: float, tol: float = 1e-7) -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string; received {_describe(name)}")
-    check_positive(error, "error", allow_zero=True)
-    check_positive(tol, "tol")
+    require_positive(error, "error", allow_zero=True)
+    require_positive(tol, "tol")
     verdict = "<" if error < tol else ">="
     mark = "✓" if error < tol else "✗"
     return f"{name}: relative error {error:.1e} {verdict} {tol:.0e} {mark}"

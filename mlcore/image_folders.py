@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _progress
-from ._checks import check_flag
+from ._validation import require_flag
 
 #: File-name endings read as images (case-insensitive); hidden files (".DS_Store") are skipped.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -54,7 +54,7 @@ def read_class_folders(root, classes, per_class: dict[str, int], *, size=(32, 32
     been checked.
     """
     root = Path(root)
-    check_flag(progress, "progress")
+    require_flag(progress, "progress")
     files = {split: _class_files(root / split, classes, count) for split, count in per_class.items()}
     total = sum(len(names) * len(names[0]) for names in files.values())
     bar = _progress.bar(total, progress, unit="image", desc="decoding images")

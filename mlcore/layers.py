@@ -7,116 +7,12 @@ Every layer maps a batch ``x`` of shape ``(N, D_in)`` to ``(N, D_out)``.
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from . import _blockwise
-from ._checks import (as_batch, as_float_array, check_choice, check_flag, check_float_dtype, check_positive,
-                      check_probability, check_seed)
-from ._blas import add_product
+from ._validation import (as_batch, as_float_array, require_choice, require_flag, require_float_dtype, require_positive,
+                      require_probability, require_seed)
 from .functional import _sigmoid
-
-
-class Parameter:
-    """A trainable array and the gradient of the loss with respect to it.
-
-    ``decay`` marks the arrays an L2 penalty applies to (weights, not biases).
-
-    A layer may record its gradient as a product ``aᵀ b`` (a Linear layer's
-    ``xᵀ δ``) with :meth:`set_grad_product` instead of computing it.  Reading
-    ``grad`` computes the product on first use, so every reader (Adam,
-    momentum, the L2 penalty, gradient checks) sees the full array; plain SGD
-    calls :meth:`add_scaled_grad`, which applies the product to ``value`` in
-    one BLAS call and never builds the gradient at all.
-    """
-    __slots__ = ("name", "value", "decay", "_grad", "_product")
-
-    def __init__(self, name: str, value: np.ndarray, *, decay: bool):
-        self.name = name
-        self.value = value
-        self.decay = decay
-        self._grad = np.zeros_like(value)
-        self._product = None
-
-    @property
-    def grad(self) -> np.ndarray:
-        """``∂L/∂value``, same shape and dtype as ``value``."""
-        if self._product is not None:
-            _product_of(*self._product, out=self._grad)
-            self._product = None
-        return self._grad
-
-    @grad.setter
-    def grad(self, array: np.ndarray) -> None:
-        self._grad = array
-        self._product = None
-
-    def set_grad_product(self, a: np.ndarray, b: np.ndarray) -> None:
-        """Record ``grad = aᵀ b`` (``a``: (N, rows), ``b``: (N, cols)) without computing it.
-
-        The caller must not modify ``a`` or ``b`` in place afterwards.
-        """
-        if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0] or (a.shape[1], b.shape[1]) != self.value.shape:
-            raise ValueError(f"grad product aᵀb must match {self.name} of shape {self.value.shape}; "
-                             f"received a of shape {a.shape} and b of shape {b.shape}")
-        self._product = (a, b)
-
-    def add_to_grad(self, alpha: float, array: np.ndarray) -> None:
-        """``grad += alpha · array`` in place (an L2 penalty adds ``2λW`` this way).
-
-        With a recorded product pending, the sum is built in one pass plus the
-        product's own BLAS call (``grad = alpha · array``, then ``grad += aᵀb``
-        with ``gemm``'s β = 1), instead of computing ``aᵀb`` and adding a
-        temporary ``alpha · array`` to it.
-        """
-        if self._product is not None:
-            product = self._product
-            alpha_ = self.value.dtype.type(alpha)
-            _blockwise.run([functools.partial(np.multiply, a, alpha_, out=g)
-                            for a, g in _blockwise.blocks(array, self._grad)])
-            if add_product(self._grad, 1.0, *product):
-                self._product = None
-                return
-            self._product = None
-            self._grad += _product_of(*product, like=self._grad)
-            return
-        self._grad += self.value.dtype.type(alpha) * array
-
-    def add_scaled_grad(self, alpha: float) -> None:
-        """``value += alpha · grad`` in place (``alpha = −lr`` is a gradient-descent step).
-
-        ``grad`` itself is left as it was.
-        """
-        if self._product is not None and add_product(self.value, alpha, *self._product):
-            return
-        self.value += self.value.dtype.type(alpha) * self.grad
-
-    def __repr__(self) -> str:
-        return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
-
-
-def _product_of(a: np.ndarray, b: np.ndarray, *, out=None, like=None) -> np.ndarray:
-    """``aᵀ b`` into ``out`` (or a new array shaped like ``like``)."""
-    if out is None:
-        out = np.empty_like(like)
-    if a.shape[0] == 1:          # one example: an outer product, far cheaper by broadcasting than a K=1 matmul
-        return np.multiply(a.T, b, out=out)
-    return np.matmul(a.T, b, out=out)
-
-
-def parameter_list(values, name: str = "parameters") -> list[Parameter]:
-    """``values`` as a list of distinct :class:`Parameter` objects, or a clear error."""
-    if isinstance(values, (str, bytes, np.ndarray)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a list of mlcore Parameters (e.g. model.parameters()); "
-                        f"received {type(values).__name__}")
-    values = list(values)
-    for i, p in enumerate(values):
-        if not isinstance(p, Parameter):
-            raise TypeError(f"{name}[{i}] must be an mlcore Parameter; received {type(p).__name__}")
-    if len({id(p) for p in values}) != len(values):
-        raise ValueError(f"{name} lists the same Parameter more than once; it would be updated twice per step")
-    return values
+from .parameter import Parameter
 
 
 class Layer:
@@ -195,19 +91,19 @@ class Linear(Layer):
 
     def __init__(self, n_in: int, n_out: int, *, init="normal", std: float = 0.01,
                  bias: bool = True, seed: int | None = None, dtype=np.float32):
-        check_positive(n_in, "n_in", integer=True)
-        check_positive(n_out, "n_out", integer=True)
+        require_positive(n_in, "n_in", integer=True)
+        require_positive(n_out, "n_out", integer=True)
         if n_in * n_out > MAX_WEIGHTS:
             raise ValueError(f"n_in × n_out must be <= {MAX_WEIGHTS} weights; received n_in={n_in}, n_out={n_out}")
         self.n_in, self.n_out = n_in, n_out
         self.in_features, self.out_features = n_in, n_out
-        check_flag(bias, "bias")
-        dtype = check_float_dtype(dtype, "dtype")
+        require_flag(bias, "bias")
+        dtype = require_float_dtype(dtype, "dtype")
         if isinstance(init, str):
-            check_choice(init, "init", INITIALISATIONS)
-            rng = np.random.default_rng(check_seed(seed, "seed"))
+            require_choice(init, "init", INITIALISATIONS)
+            rng = np.random.default_rng(require_seed(seed, "seed"))
             if init == "normal":
-                check_positive(std, "std")
+                require_positive(std, "std")
                 weight = rng.normal(0.0, std, size=(n_in, n_out))
             elif init == "glorot":
                 limit = np.sqrt(6.0 / (n_in + n_out))
@@ -331,8 +227,8 @@ class Dropout(Layer):
     """
 
     def __init__(self, p: float = 0.5, *, seed: int | None = None):
-        self.p = check_probability(p, "p")
-        self._rng = np.random.default_rng(check_seed(seed, "seed"))
+        self.p = require_probability(p, "p")
+        self._rng = np.random.default_rng(require_seed(seed, "seed"))
         self._mask = None
         self._shape = None
 
@@ -367,10 +263,10 @@ class BatchNorm1d(Layer):
 
     def __init__(self, n_features: int, *, eps: float = 1e-5, momentum: float = 0.1,
                  dtype=np.float32):
-        check_positive(n_features, "n_features", integer=True)
-        check_positive(eps, "eps")
-        dtype = check_float_dtype(dtype, "dtype")
-        self.momentum = check_probability(momentum, "momentum", allow_one=True)
+        require_positive(n_features, "n_features", integer=True)
+        require_positive(eps, "eps")
+        dtype = require_float_dtype(dtype, "dtype")
+        self.momentum = require_probability(momentum, "momentum", allow_one=True)
         self.n_features, self.eps = n_features, eps
         self.in_features = self.out_features = n_features
         self.gamma = Parameter("gamma", np.ones(n_features, dtype=dtype), decay=False)
@@ -437,5 +333,5 @@ ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
 
 def activation(name: str) -> Layer:
     """A fresh activation layer by name: ``"sigmoid"``, ``"tanh"`` or ``"relu"``."""
-    check_choice(name, "activation", ACTIVATIONS)
+    require_choice(name, "activation", ACTIVATIONS)
     return ACTIVATIONS[name]()

@@ -13,9 +13,9 @@ import functools
 import numpy as np
 
 from . import _blockwise
-from ._checks import _asarray, as_batch, as_float_array, as_labels, check_flag, check_positive
+from ._validation import _asarray, as_batch, as_float_array, as_labels, require_flag, require_positive
 from .functional import _log_softmax, _sigmoid
-from .layers import parameter_list
+from .parameter import parameter_list
 
 
 def _finite_loss(value: float) -> float:
@@ -134,9 +134,9 @@ class L2Penalty:
     """
 
     def __init__(self, lam: float, *, half: bool = False, per_example: bool = False):
-        self.lam = float(check_positive(lam, "lam", allow_zero=True))
-        self.half = check_flag(half, "half")
-        self.per_example = check_flag(per_example, "per_example")
+        self.lam = float(require_positive(lam, "lam", allow_zero=True))
+        self.half = require_flag(half, "half")
+        self.per_example = require_flag(per_example, "per_example")
         self.scale = 0.5 if half else 1.0
 
     def _factor(self, rows) -> float:
@@ -146,7 +146,7 @@ class L2Penalty:
         if rows is None:
             raise ValueError("rows must be the number of rows in the batch for a per-example L2Penalty; "
                              "received None")
-        return self.scale * self.lam / check_positive(rows, "rows", integer=True)
+        return self.scale * self.lam / require_positive(rows, "rows", integer=True)
 
     def value(self, parameters, *, rows: int | None = None) -> float:
         """``scale · λ · Σ ‖W‖²`` (÷ ``rows`` per example) over the decayed parameters of ``parameters``."""

@@ -5,10 +5,11 @@ import contextlib
 
 import numpy as np
 
-from ._checks import (_all_finite, _asarray, as_float_array, as_labels, check_choice, check_float_dtype, check_integer,
-                      check_same_rows)
+from ._validation import (_all_finite, _asarray, as_float_array, as_labels, require_choice, require_float_dtype, require_integer,
+                      require_same_rows)
 from .functional import _sigmoid, softmax
-from .layers import Layer, Parameter
+from .layers import Layer
+from .parameter import Parameter
 from .losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 
@@ -29,7 +30,7 @@ class SoftmaxOutput:
         return logits.argmax(axis=1)
 
     @staticmethod
-    def check_targets(y, name: str, n_outputs: int | None, dtype) -> np.ndarray:
+    def validate_targets(y, name: str, n_outputs: int | None, dtype) -> np.ndarray:
         y = _asarray(y, name) if not isinstance(y, (str, bytes)) and y is not None else y
         if np.ndim(y) == 2:
             dense = as_float_array(y, name, ndim=2, dtype=dtype)
@@ -61,7 +62,7 @@ class SigmoidOutput:
         return (logits.reshape(-1) > 0).astype(np.int64)
 
     @staticmethod
-    def check_targets(y, name: str, n_outputs: int | None, dtype) -> np.ndarray:
+    def validate_targets(y, name: str, n_outputs: int | None, dtype) -> np.ndarray:
         targets = as_float_array(y, name, ndim=1, dtype=dtype)
         if ((targets != 0) & (targets != 1)).any():
             raise ValueError(f"{name} must hold 0/1 targets for a sigmoid-output model; "
@@ -91,10 +92,10 @@ class Sequential:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layer {i} must be an mlcore Layer; received {type(layer).__name__}")
-        _check_distinct(layers)
-        _check_widths_chain(layers)
+        _validate_distinct(layers)
+        _validate_widths_chain(layers)
         self.layers = list(layers)
-        self.output = check_choice(output, "output", OUTPUTS)
+        self.output = require_choice(output, "output", OUTPUTS)
         self.link = OUTPUTS[output]
         if output == "sigmoid" and self.out_features not in (None, 1):
             raise ValueError(f"a sigmoid-output model needs one logit per row; its last layer has "
@@ -167,15 +168,15 @@ class Sequential:
                              f"received {X.shape[1]} (an array of shape {X.shape})")
         return X
 
-    def check_targets(self, y, name: str = "y") -> np.ndarray:
+    def validate_targets(self, y, name: str = "y") -> np.ndarray:
         """Targets the output link accepts, checked whole (labels within the model's outputs)."""
-        return self.link.check_targets(y, name, self.out_features, self.dtype)
+        return self.link.validate_targets(y, name, self.out_features, self.dtype)
 
-    def check_data(self, X, y, x_name: str = "X", y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`check_inputs` and :meth:`check_targets`, with matching row counts."""
+    def validate_data(self, X, y, x_name: str = "X", y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`check_inputs` and :meth:`validate_targets`, with matching row counts."""
         X = self.check_inputs(X, x_name)
-        y = self.check_targets(y, y_name)
-        check_same_rows(X, y, x_name, y_name)
+        y = self.validate_targets(y, y_name)
+        require_same_rows(X, y, x_name, y_name)
         return X, y
 
     # -- modes and dtypes ----------------------------------------------------------
@@ -207,7 +208,7 @@ class Sequential:
 
     def astype(self, dtype) -> "Sequential":
         """Cast every parameter and buffer to ``dtype`` (e.g. float64 for gradient checks)."""
-        dtype = check_float_dtype(dtype, "dtype")
+        dtype = require_float_dtype(dtype, "dtype")
         for layer in self.layers:
             layer.astype(dtype)
         return self
@@ -216,7 +217,7 @@ class Sequential:
     def predict_proba(self, X, batch_size: int = 4096) -> np.ndarray:
         """Class probabilities in evaluation mode: ``(N, C)``, or ``(N,)`` for sigmoid output."""
         X = self.check_inputs(X)
-        check_integer(batch_size, "batch_size")
+        require_integer(batch_size, "batch_size")
         with self.evaluating():
             chunks = [self.forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)]
         return self.link.probabilities(np.concatenate(chunks))
@@ -224,7 +225,7 @@ class Sequential:
     def predict(self, X, batch_size: int = 4096) -> np.ndarray:
         """Predicted class labels ``(N,)``: argmax, or logit > 0 (probability > 0.5) for sigmoid output."""
         X = self.check_inputs(X)
-        check_integer(batch_size, "batch_size")
+        require_integer(batch_size, "batch_size")
         with self.evaluating():
             return np.concatenate([self.labels_from_logits(self.forward(X[i:i + batch_size]))
                                    for i in range(0, X.shape[0], batch_size)])
@@ -269,7 +270,7 @@ class Sequential:
         return f"Sequential(\n  {inner},\n  output={self.output!r})"
 
 
-def _check_distinct(layers) -> None:
+def _validate_distinct(layers) -> None:
     """One layer object may appear once: reused, its saved forward values would be overwritten."""
     seen = {}
     for i, layer in enumerate(layers):
@@ -280,7 +281,7 @@ def _check_distinct(layers) -> None:
         seen[id(layer)] = i
 
 
-def _check_widths_chain(layers) -> None:
+def _validate_widths_chain(layers) -> None:
     width, source = None, None
     for i, layer in enumerate(layers):
         if layer.in_features is not None and width is not None and layer.in_features != width:

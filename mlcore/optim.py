@@ -6,8 +6,8 @@ import functools
 import numpy as np
 
 from . import _blockwise
-from ._checks import _describe, check_choice, check_positive, check_probability
-from .layers import parameter_list
+from ._validation import _describe, require_choice, require_positive, require_probability
+from .parameter import parameter_list
 
 
 class Optimizer:
@@ -17,7 +17,7 @@ class Optimizer:
         self.parameters = parameter_list(parameters)
         if not self.parameters:
             raise ValueError("the optimizer received no parameters to update")
-        self.lr = float(check_positive(lr, "lr"))
+        self.lr = float(require_positive(lr, "lr"))
 
     def step(self) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -28,7 +28,7 @@ class SGD(Optimizer):
 
     def __init__(self, parameters, lr: float, momentum: float = 0.0):
         super().__init__(parameters, lr)
-        self.momentum = check_probability(momentum, "momentum")
+        self.momentum = require_probability(momentum, "momentum")
         self._velocity = [np.zeros_like(p.value) for p in self.parameters] if self.momentum else None
 
     def step(self) -> None:
@@ -52,9 +52,9 @@ class Adam(Optimizer):
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise ValueError(f"betas must be a pair (beta1, beta2); received {_describe(betas)}") from None
-        self.beta1 = check_probability(beta1, "betas[0]")
-        self.beta2 = check_probability(beta2, "betas[1]")
-        self.eps = float(check_positive(eps, "eps"))
+        self.beta1 = require_probability(beta1, "betas[0]")
+        self.beta2 = require_probability(beta2, "betas[1]")
+        self.eps = float(require_positive(eps, "eps"))
         self._m = [np.zeros_like(p.value) for p in self.parameters]
         self._v = [np.zeros_like(p.value) for p in self.parameters]
         self._t = 0
@@ -96,5 +96,5 @@ OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 def make_optimizer(name: str, parameters, **kwargs) -> Optimizer:
     """Build an optimiser by name: ``"sgd"`` or ``"adam"``."""
-    check_choice(name, "optimizer", OPTIMIZERS)
+    require_choice(name, "optimizer", OPTIMIZERS)
     return OPTIMIZERS[name](parameters, **kwargs)

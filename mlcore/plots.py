@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_labels, check_callable, check_integer, check_real, check_same_rows
+from ._validation import as_float_array, as_labels, require_callable, require_integer, require_real, require_same_rows
 
 
 def _axes(ax):
@@ -34,7 +34,7 @@ def scatter_classes(X, y, ax=None, *, labels=("class 0", "class 1"), s: float = 
     """Scatter 2-D points ``X`` ``(N, 2)`` coloured by binary class ``y`` ``(N,)``."""
     X = as_float_array(X, "X", ndim=2)
     y = as_labels(y, "y", n_classes=2)
-    check_same_rows(X, y)
+    require_same_rows(X, y)
     ax = _axes(ax)
     for cls, (name, color) in enumerate(zip(labels, ("tab:red", "tab:green"))):
         pts = X[y == cls]
@@ -59,10 +59,10 @@ def decision_regions(predict, X=None, y=None, ax=None, *, lo: float = -2.0, hi: 
     ``predict`` maps ``(M, 2)`` points to labels or to the probability of class 1.
     Optionally overlays the points ``X`` coloured by ``y``.
     """
-    check_callable(predict, "predict", allow_none=False)
-    if check_real(lo, "lo") >= check_real(hi, "hi"):
+    require_callable(predict, "predict", allow_none=False)
+    if require_real(lo, "lo") >= require_real(hi, "hi"):
         raise ValueError(f"lo must be smaller than hi; received lo={lo}, hi={hi}")
-    check_integer(steps, "steps")
+    require_integer(steps, "steps")
     ax = _axes(ax)
     ticks = np.linspace(lo, hi, steps, endpoint=False)
     gx, gy = np.meshgrid(ticks, ticks)
@@ -87,12 +87,12 @@ def confusion_heatmap(y_true, y_pred, ax=None, *, n_classes: int = 10, title: st
     """
     import seaborn as sns
     from sklearn.metrics import confusion_matrix
-    check_integer(n_classes, "n_classes")
+    require_integer(n_classes, "n_classes")
     if class_names is not None and len(class_names) != n_classes:
         raise ValueError(f"class_names must name each of the {n_classes} classes; received {len(class_names)} names")
     y_true = as_labels(y_true, "y_true", n_classes=n_classes)
     y_pred = as_labels(y_pred, "y_pred", n_classes=n_classes)
-    check_same_rows(y_true, y_pred, "y_true", "y_pred")
+    require_same_rows(y_true, y_pred, "y_true", "y_pred")
     ax = _axes(ax)
     cm = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
     labels = "auto" if class_names is None else list(class_names)
@@ -145,12 +145,12 @@ def weight_images(W, axes, *, shape=(28, 28), titles=None, cmap="RdBu_r"):
 
 
 def training_history(history, axes, *, x: str = "step", batch_losses: bool = False,
-                     checked_losses=("train", "val"), label: str = "", marker=None, step_alpha: float = 0.5,
+                     eval_losses=("train", "val"), label: str = "", marker=None, step_alpha: float = 0.5,
                      train_label: str = "training"):
     """Loss (``axes[0]``) and accuracy (``axes[1]``) of a :class:`~mlcore.train.History`.
 
     ``x``: ``"step"`` (global training step) or ``"epoch"`` for the horizontal axis.
-    ``batch_losses``: also draw the loss of every training batch.  ``checked_losses``:
+    ``batch_losses``: also draw the loss of every training batch.  ``eval_losses``:
     which losses recorded at the checks to draw (``"train"``, ``"val"``); accuracies
     are drawn for every set that was evaluated.  ``label`` is appended to each
     legend entry (to compare runs on one pair of axes).  ``train_label`` names the
@@ -164,7 +164,7 @@ def training_history(history, axes, *, x: str = "step", batch_losses: bool = Fal
     if not isinstance(train_label, str):
         raise TypeError(f"train_label must be a string; received {type(train_label).__name__}")
     loss_ax, acc_ax = axes
-    at = np.asarray(history.check_step if x == "step" else history.check_epoch, dtype=float)
+    at = np.asarray(history.eval_step if x == "step" else history.eval_epoch, dtype=float)
     suffix = f" {label}" if label else ""
     if batch_losses:
         steps = np.arange(len(history.step_loss), dtype=float)
@@ -174,7 +174,7 @@ def training_history(history, axes, *, x: str = "step", batch_losses: bool = Fal
     for name, losses, accuracies in (("train", history.train_loss, history.train_acc),
                                      ("val", history.val_loss, history.val_acc)):
         shown = train_label if name == "train" else "validation"
-        if losses and name in checked_losses:
+        if losses and name in eval_losses:
             loss_ax.plot(at, losses, marker=marker, label=f"{shown}{suffix}")
         if accuracies:
             acc_ax.plot(at, np.asarray(accuracies) * 100, marker=marker, label=f"{shown}{suffix}")

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 
 from . import _progress
-from ._checks import check_integer, check_positive, check_seed
+from ._validation import require_integer, require_positive, require_seed
 
 Vector = list[float]
 Matrix = list[list[float]]
@@ -90,9 +90,9 @@ class ScalarNetwork:
                seed: int = 0) -> "ScalarNetwork":
         """Weights drawn from N(0, std²) with a seeded ``random.Random``; zero biases."""
         for value, name in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out")):
-            check_integer(value, name)
-        check_positive(std, "std")
-        rng = random.Random(check_seed(seed, "seed", allow_none=False))
+            require_integer(value, name)
+        require_positive(std, "std")
+        rng = random.Random(require_seed(seed, "seed", allow_none=False))
         W = [[rng.gauss(0.0, std) for _ in range(n_hidden)] for _ in range(n_in)]
         V = [[rng.gauss(0.0, std) for _ in range(n_out)] for _ in range(n_hidden)]
         return cls(W, [0.0] * n_hidden, V, [0.0] * n_out)
@@ -101,7 +101,7 @@ class ScalarNetwork:
     def sizes(self) -> tuple[int, int, int]:
         return len(self.W), len(self.b), len(self.c)
 
-    def _check_example(self, x, target) -> None:
+    def _validate_example(self, x, target) -> None:
         n_in, _, n_out = self.sizes
         x = _real_list(x, "x", depth=1)
         if len(x) != n_in:
@@ -114,7 +114,7 @@ class ScalarNetwork:
 
     def forward(self, x: Vector, target: int) -> ScalarForward:
         """Forward pass of one example; ``target`` is the index of the true class."""
-        return self._forward(self._check_example(x, target), target)
+        return self._forward(self._validate_example(x, target), target)
 
     def _forward(self, x: Vector, target: int) -> ScalarForward:
         n_in, n_hidden, n_out = self.sizes
@@ -133,7 +133,7 @@ class ScalarNetwork:
         ``do`` is assembled from ``dy`` and the softmax Jacobian, not from the
         shortcut ``y - t``, so that the shortcut can be checked against it.
         """
-        x = self._check_example(x, target)
+        x = self._validate_example(x, target)
         if not isinstance(fwd, ScalarForward):
             raise TypeError(f"fwd must be the ScalarForward of forward(x, target); received {type(fwd).__name__}")
         return self._backward(x, target, fwd)
@@ -159,13 +159,6 @@ class ScalarNetwork:
         db = list(dk)
         return ScalarGradients(dy=dy, do=do, dV=dV, dc=dc, dh=dh, dk=dk, dW=dW, db=db)
 
-    def sgd_step(self, grads: ScalarGradients, lr: float) -> None:
-        """``θ ← θ − lr · ∂l/∂θ`` for every parameter."""
-        check_positive(lr, "lr")
-        if not isinstance(grads, ScalarGradients):
-            raise TypeError(f"grads must be the ScalarGradients of backward(); received {type(grads).__name__}")
-        self._sgd_step(grads, lr)
-
     def _sgd_step(self, grads: ScalarGradients, lr: float) -> None:
         for row, grow in zip(self.W, grads.dW):
             for j, g in enumerate(grow):
@@ -177,11 +170,6 @@ class ScalarNetwork:
                 row[m] -= lr * g
         for m, g in enumerate(grads.dc):
             self.c[m] -= lr * g
-
-    def train_step(self, x: Vector, target: int, lr: float) -> float:
-        """One SGD step on one example; returns the loss before the update."""
-        check_positive(lr, "lr")
-        return self._train_step(self._check_example(x, target), target, lr)
 
     def _train_step(self, x: Vector, target: int, lr: float) -> float:
         fwd = self._forward(x, target)
@@ -207,7 +195,7 @@ class ScalarNetwork:
         ``True``/``False``/``"auto"`` — a bar over the examples, by default only
         for a person watching (see :mod:`mlcore._progress`).
         """
-        check_positive(lr, "lr")
+        require_positive(lr, "lr")
         show_bar = _progress.wanted(progress)
         rows = _real_list(X, "X", depth=2)
         for i, row in enumerate(rows):

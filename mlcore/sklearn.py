@@ -18,8 +18,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import train as training
-from ._checks import (_describe, check_choice, check_flag, check_integer, check_positive, check_probability,
-                      check_seed)
+from ._validation import (_describe, require_choice, require_flag, require_integer, require_positive, require_probability,
+                      require_seed)
 from .layers import INITIALISATIONS, Linear, activation as make_activation
 from .losses import L2Penalty
 from .model import Sequential
@@ -78,27 +78,27 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.momentum = momentum
         self.init = init
 
-    def _check_parameters(self) -> None:
+    def _validate_parameters(self) -> None:
         """Every constructor argument, by the name the user gave it, before anything is built."""
-        check_choice(self.activation, "activation", ACTIVATIONS)
-        check_choice(self.solver, "solver", SOLVERS)
+        require_choice(self.activation, "activation", ACTIVATIONS)
+        require_choice(self.solver, "solver", SOLVERS)
         if not isinstance(self.init, str):
             raise TypeError(f"init must be one of {sorted(INITIALISATIONS)}; received {_describe(self.init)}")
-        check_choice(self.init, "init", sorted(set(INITIALISATIONS) - {"zeros"}))
-        check_positive(self.learning_rate_init, "learning_rate_init")
-        check_probability(self.momentum, "momentum")
-        check_integer(self.max_iter, "max_iter")
+        require_choice(self.init, "init", sorted(set(INITIALISATIONS) - {"zeros"}))
+        require_positive(self.learning_rate_init, "learning_rate_init")
+        require_probability(self.momentum, "momentum")
+        require_integer(self.max_iter, "max_iter")
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            check_integer(self.batch_size, "batch_size")
-        check_positive(self.alpha, "alpha", allow_zero=True)
-        check_flag(self.shuffle, "shuffle")
+            require_integer(self.batch_size, "batch_size")
+        require_positive(self.alpha, "alpha", allow_zero=True)
+        require_flag(self.shuffle, "shuffle")
         if not isinstance(self.random_state, np.random.RandomState):
-            check_seed(self.random_state, "random_state", legacy=True)
+            require_seed(self.random_state, "random_state", legacy=True)
         if isinstance(self.hidden_layer_sizes, (str, bytes)) or not hasattr(self.hidden_layer_sizes, "__iter__"):
             raise TypeError("hidden_layer_sizes must be a tuple of layer widths; "
                             f"received {_describe(self.hidden_layer_sizes)}")
         for i, width in enumerate(self.hidden_layer_sizes):
-            check_integer(width, f"hidden_layer_sizes[{i}]")
+            require_integer(width, f"hidden_layer_sizes[{i}]")
 
     def _build(self, n_features: int, n_classes: int, seed: int) -> Sequential:
         layers, n_in = [], n_features
@@ -124,7 +124,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise
 
     def _fit(self, X, y):
-        self._check_parameters()
+        self._validate_parameters()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)

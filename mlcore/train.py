@@ -1,10 +1,10 @@
-"""The training loop: mini-batches, validation checks, early stopping, history.
+"""The training loop: mini-batches, evaluation passes, early stopping, history.
 
 :func:`fit` is short on purpose; its parts each own one job:
 
-* :class:`_Plan` checks every argument, whole, before any weight changes;
+* :class:`_Plan` validates every argument, whole, before any weight changes;
 * :func:`_batches` yields the rows of each step of one epoch;
-* :class:`_Checks` runs the evaluation passes and decides early stopping;
+* :class:`_Evaluations` runs the evaluation passes and decides early stopping;
 * :class:`_DivergenceGuard` keeps the latest saved state known to be good (the start of an epoch) and puts it
   back (parameters and buffers) when the loss or the weights stop being finite.
 """
@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
 from . import _blas, _progress
-from ._checks import _describe, check_callable, check_choice, check_flag, check_integer, check_positive, check_seed
+from ._validation import _describe, require_callable, require_choice, require_flag, require_integer, require_positive, require_seed
 from .model import Sequential
 from .optim import Optimizer
 
@@ -27,16 +28,16 @@ class History:
     """What happened during :func:`fit`.
 
     ``step_loss[s]`` is the objective on mini-batch ``s`` just before its update
-    (with batch size 1: the loss of that one example).  Each *check* (an
-    evaluation pass) appends to ``check_step`` (the 0-based global step after
-    which it ran), ``check_epoch`` (the same position counted in epochs), and
+    (with batch size 1: the loss of that one example).  Each evaluation pass
+    appends to ``eval_step`` (the 0-based global step after
+    which it ran), ``eval_epoch`` (the same position counted in epochs), and
     to ``val_loss``/``val_acc`` and ``train_loss``/``train_acc`` when those sets
-    are evaluated (``train_*`` on the latest mini-batch with ``eval_train="batch"``).  Losses recorded at checks are data losses, without penalty.
+    are evaluated (``train_*`` on the latest mini-batch with ``eval_train="batch"``).  Losses recorded at evaluations are data losses, without penalty.
     """
     step_loss: list = field(default_factory=list)
     epoch_loss: list = field(default_factory=list)
-    check_step: list = field(default_factory=list)
-    check_epoch: list = field(default_factory=list)
+    eval_step: list = field(default_factory=list)
+    eval_epoch: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     val_acc: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
@@ -45,12 +46,12 @@ class History:
     steps_per_epoch: int = 0
     epochs_run: int = 0
     stopped_early: bool = False
-    best_check: int | None = None
+    best_eval: int | None = None
 
     @property
     def best_step(self) -> int | None:
-        """Global step of the check with the lowest validation loss."""
-        return None if self.best_check is None else self.check_step[self.best_check]
+        """Global step of the evaluation with the best validation score (``stop_on``)."""
+        return None if self.best_eval is None else self.eval_step[self.best_eval]
 
     @property
     def steps_run(self) -> int:
@@ -61,14 +62,14 @@ def evaluate(model: Sequential, X, y, loss=None, batch_size: int = 4096) -> tupl
     """Mean loss and accuracy of ``model`` on ``(X, y)`` in evaluation mode.
 
     ``X``: ``(N, D)``; ``y``: targets the model's output accepts (see
-    :meth:`~mlcore.model.Sequential.check_targets`).  ``loss`` defaults to the
+    :meth:`~mlcore.model.Sequential.validate_targets`).  ``loss`` defaults to the
     model's own (:meth:`~mlcore.model.Sequential.default_loss`).  Raises
     ``FloatingPointError`` rather than return a non-finite loss.
     """
-    _check_model(model)
-    X, y = model.check_data(X, y)
-    loss = _check_loss(loss, model)
-    check_integer(batch_size, "batch_size")
+    _validate_model(model)
+    X, y = model.validate_data(X, y)
+    loss = _validate_loss(loss, model)
+    require_integer(batch_size, "batch_size")
     value, accuracy = _evaluate(model, X, y, loss, batch_size)
     if not math.isfinite(value):
         raise FloatingPointError(f"the loss on (X, y) is {value}: the model's logits overflow; "
@@ -77,7 +78,7 @@ def evaluate(model: Sequential, X, y, loss=None, batch_size: int = 4096) -> tupl
 
 
 def _evaluate(model, X, y, loss, batch_size=4096) -> tuple[float, float]:
-    """:func:`evaluate` on arguments already checked (the training loop's checks)."""
+    """:func:`evaluate` on arguments already validated (the training loop's evaluation passes)."""
     total, correct = 0.0, 0
     with model.evaluating(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for i in range(0, X.shape[0], batch_size):
@@ -90,7 +91,7 @@ def _evaluate(model, X, y, loss, batch_size=4096) -> tuple[float, float]:
 
 def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_size: int,
         loss=None, shuffle: bool = True, seed: int = 0, drop_last: bool = False,
-        validation=None, check_every: int | None = None, eval_train: bool = False,
+        validation=None, eval_every: int | None = None, eval_train: bool = False,
         patience: int | None = None, stop_on: str = "loss", penalty=None, lr_decay: float | None = None,
         decay_every: int | None = None, max_steps: int | None = None, callback=None,
         progress="auto") -> History:
@@ -107,18 +108,18 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     shuffle, seed : a fresh permutation each epoch from ``default_rng(seed)``;
         without ``shuffle`` the rows are used in order.  Batches are contiguous
         slices of the (permuted) data.
-    validation : optional ``(X_val, y_val)`` evaluated at each check.
-    check_every : run a check after every global step ``s`` with
-        ``s % check_every == 0`` (so step 0 is included).  ``None``: one check
+    validation : optional ``(X_val, y_val)`` evaluated at each evaluation pass.
+    eval_every : run an evaluation pass after every global step ``s`` with
+        ``s % eval_every == 0`` (so step 0 is included).  ``None``: one pass
         at the end of each epoch.
-    eval_train : also evaluate on training data at each check: ``True`` the whole
+    eval_train : also evaluate on training data at each evaluation: ``True`` the whole
         training set; ``"batch"`` only the mini-batch of the step just taken (after
         its update, in evaluation mode), as the CS231n homeworks report training
         accuracy — cheap, and noisier.
     patience : stop when the validation loss has not improved for this many
-        consecutive checks; the weights of the best check are restored at the end.
+        consecutive evaluations; the weights of the best evaluation are restored at the end.
     stop_on : ``"loss"`` (the default) or ``"accuracy"``: the validation quantity
-        that ``patience`` watches and that picks the best check (a tie in accuracy
+        that ``patience`` watches and that picks the best evaluation (a tie in accuracy
         is no improvement).
     penalty : an :class:`~mlcore.losses.L2Penalty` added to the objective.
     lr_decay : multiply the learning rate by this factor after each epoch.
@@ -130,7 +131,7 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     progress : ``True``/``False``/``"auto"`` — a tqdm bar; ``"auto"`` shows it only
         for a person at a Jupyter server or terminal.
 
-    Every argument is checked, whole, before the first update; a failed check
+    Every argument is validated, whole, before the first update; an invalid one
     leaves the model as it was.  If the loss, a parameter or a buffer stops
     being finite, ``fit`` restores the latest saved state known to give a finite
     loss — the start of an epoch, parameters and buffers — leaves the model in
@@ -139,13 +140,9 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
 
     BLAS runs on one thread for small batches (:func:`mlcore._blas.threads_for`).
     """
-    plan = _Plan.checked(model, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size, loss=loss,
-                         shuffle=shuffle, seed=seed, drop_last=drop_last, validation=validation,
-                         check_every=check_every, eval_train=eval_train, patience=patience, stop_on=stop_on,
-                         penalty=penalty, lr_decay=lr_decay, decay_every=decay_every, max_steps=max_steps,
-                         callback=callback, progress=progress)
+    plan = _Plan.validated(locals())
     history = History(steps_per_epoch=plan.steps_per_epoch)
-    checks = _Checks(plan, history)
+    evaluations = _Evaluations(plan, history)
     guard = _DivergenceGuard(model, plan.steps_per_epoch)
     rng = np.random.default_rng(plan.seed)
     step = 0
@@ -157,32 +154,32 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
                 history.lr.append(optimizer.lr)
                 guard.epoch_starts(step)
                 order = rng.permutation(plan.n) if plan.shuffle else None
-                losses = _train_epoch(plan, optimizer, order, step, guard, checks, bar)
+                losses = _train_epoch(plan, optimizer, order, step, guard, evaluations, bar)
                 history.step_loss.extend(losses)
                 step += len(losses)
-                guard.check_state(step, optimizer.lr)
+                guard.watch_state(step, optimizer.lr)
                 history.epoch_loss.append(float(np.mean(losses)))
                 history.epochs_run = epoch + 1
-                if plan.check_every is None and checks.wanted:
-                    checks.run(step - 1)
+                if plan.eval_every is None and evaluations.wanted:
+                    evaluations.run(step - 1)
                 if plan.callback is not None:
                     plan.callback(epoch, model, history)
-                if checks.should_stop or step == plan.max_steps:
-                    history.stopped_early = checks.should_stop
+                if evaluations.should_stop or step == plan.max_steps:
+                    history.stopped_early = evaluations.should_stop
                     break
                 if plan.lr_decay is not None and plan.decay_every is None:
                     optimizer.lr *= plan.lr_decay
-        checks.restore_best()
-        guard.check_state(step, optimizer.lr)
+        evaluations.restore_best()
+        guard.watch_state(step, optimizer.lr)
     finally:
         model.eval()
     return history
 
 
-def _train_epoch(plan, optimizer, order, step: int, guard, checks, bar) -> list[float]:
+def _train_epoch(plan, optimizer, order, step: int, guard, evaluations, bar) -> list[float]:
     """The steps of one epoch from global ``step`` on; returns the loss of each batch.
 
-    Stops early when the checks say so or ``max_steps`` is reached.
+    Stops early when the evaluations say so or ``max_steps`` is reached.
     """
     losses = []
     for rows in _batches(plan, order):
@@ -190,83 +187,60 @@ def _train_epoch(plan, optimizer, order, step: int, guard, checks, bar) -> list[
             value = plan.model.loss_and_gradients(plan.X[rows], plan.y[rows], plan.loss, plan.penalty)
         except FloatingPointError:      # the loss refuses non-finite logits
             value = math.nan            # the guard says where, and restores
-        guard.check_loss(value, step, optimizer.lr)
+        guard.watch_loss(value, step, optimizer.lr)
         optimizer.step()
         losses.append(value)
-        checks.last_rows = rows
-        if plan.check_every is not None and step % plan.check_every == 0:
-            checks.run(step)
+        evaluations.last_rows = rows
+        if plan.eval_every is not None and step % plan.eval_every == 0:
+            evaluations.run(step)
         step += 1
         if plan.decay_every is not None and step % plan.decay_every == 0:
             optimizer.lr *= plan.lr_decay
         bar.update(1)
-        if checks.should_stop or step == plan.max_steps:
+        if evaluations.should_stop or step == plan.max_steps:
             break
     return losses
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """The checked arguments of one :func:`fit` call."""
-    model: Sequential
-    X: np.ndarray
-    y: np.ndarray
-    loss: object
-    penalty: object
-    epochs: int
-    batch_size: int
-    steps_per_epoch: int
-    shuffle: bool
-    seed: int
-    validation: tuple | None
-    check_every: int | None
-    eval_train: bool | str
-    patience: int | None
-    stop_on: str
-    lr_decay: float | None
-    decay_every: int | None
-    max_steps: int | None
-    callback: object
-    progress: bool
+class _Plan(SimpleNamespace):
+    """The arguments of one :func:`fit` call, each validated once, and the steps per epoch they imply.
+
+    :func:`fit`'s signature is the one declaration of its options (names, defaults,
+    documentation); :meth:`validated` gives each one line.
+    """
 
     @property
     def n(self) -> int:
         return self.X.shape[0]
 
     @classmethod
-    def checked(cls, model, X, y, *, optimizer, epochs, batch_size, loss, shuffle, seed, drop_last, validation,
-                check_every, eval_train, patience, stop_on, penalty, lr_decay, decay_every, max_steps,
-                callback, progress) -> "_Plan":
-        _check_model(model)
-        _check_optimizer(optimizer, model)
-        X, y = model.check_data(X, y)
+    def validated(cls, arguments: dict) -> "_Plan":
+        """``arguments``: :func:`fit`'s own, by name (its ``locals()`` on entry)."""
+        a = SimpleNamespace(**arguments)
+        _validate_model(a.model)
+        _validate_optimizer(a.optimizer, a.model)
+        X, y = a.model.validate_data(a.X, a.y)
         n = X.shape[0]
-        epochs = check_integer(epochs, "epochs")
-        batch_size = check_integer(batch_size, "batch_size")
+        batch_size = require_integer(a.batch_size, "batch_size")
         if batch_size > n:
             raise ValueError(f"batch_size must be <= the number of training rows ({n}); received {batch_size}")
-        drop_last = check_flag(drop_last, "drop_last")
-        _check_batch_statistics(model, n, batch_size, drop_last)
-        if decay_every is not None:
-            decay_every = check_integer(decay_every, "decay_every")
-            if lr_decay is None:
-                raise ValueError("decay_every needs lr_decay (the factor to apply); received lr_decay=None")
-        if patience is not None:
-            patience = check_integer(patience, "patience")
-            if validation is None:
-                raise ValueError("patience (early stopping) needs validation data; received validation=None")
-        return cls(model=model, X=X, y=y, loss=_check_loss(loss, model), penalty=_check_penalty(penalty),
-                   epochs=epochs, batch_size=batch_size,
-                   steps_per_epoch=n // batch_size if drop_last else math.ceil(n / batch_size),
-                   shuffle=check_flag(shuffle, "shuffle"), seed=check_seed(seed, "seed"),
-                   validation=_check_validation(validation, model),
-                   check_every=None if check_every is None else check_integer(check_every, "check_every"),
-                   eval_train=_check_eval_train(eval_train), patience=patience,
-                   stop_on=check_choice(stop_on, "stop_on", ("loss", "accuracy")),
-                   lr_decay=None if lr_decay is None else float(check_positive(lr_decay, "lr_decay")),
-                   decay_every=decay_every,
-                   max_steps=None if max_steps is None else check_integer(max_steps, "max_steps"),
-                   callback=check_callable(callback, "callback"), progress=_progress.wanted(progress))
+        drop_last = require_flag(a.drop_last, "drop_last")
+        _validate_batch_statistics(a.model, n, batch_size, drop_last)
+        if a.decay_every is not None and a.lr_decay is None:
+            raise ValueError("decay_every needs lr_decay (the factor to apply); received lr_decay=None")
+        if a.patience is not None and a.validation is None:
+            raise ValueError("patience (early stopping) needs validation data; received validation=None")
+        optional_integer = {name: None if getattr(a, name) is None else require_integer(getattr(a, name), name)
+                            for name in ("eval_every", "patience", "decay_every", "max_steps")}
+        return cls(model=a.model, X=X, y=y, loss=_validate_loss(a.loss, a.model),
+                   penalty=_validate_penalty(a.penalty), epochs=require_integer(a.epochs, "epochs"),
+                   batch_size=batch_size, steps_per_epoch=n // batch_size if drop_last else math.ceil(n / batch_size),
+                   shuffle=require_flag(a.shuffle, "shuffle"), seed=require_seed(a.seed, "seed"),
+                   validation=_validate_validation(a.validation, a.model), eval_train=_validate_eval_train(a.eval_train),
+                   stop_on=require_choice(a.stop_on, "stop_on", ("loss", "accuracy")),
+                   lr_decay=None if a.lr_decay is None else float(require_positive(a.lr_decay, "lr_decay")),
+                   callback=require_callable(a.callback, "callback"), progress=_progress.wanted(a.progress),
+                   **optional_integer)
 
 
 def _batches(plan: _Plan, order):
@@ -281,7 +255,7 @@ def _batches(plan: _Plan, order):
         yield rows if order is None else order[rows]
 
 
-class _Checks:
+class _Evaluations:
     """The evaluation passes during training, and early stopping on the validation loss or accuracy."""
 
     def __init__(self, plan: _Plan, history: History):
@@ -297,8 +271,8 @@ class _Checks:
     def run(self, step: int) -> None:
         """Evaluate after global ``step``, record it, and decide whether to stop."""
         plan, history = self.plan, self.history
-        history.check_step.append(step)
-        history.check_epoch.append((step + 1) / plan.steps_per_epoch)
+        history.eval_step.append(step)
+        history.eval_epoch.append((step + 1) / plan.steps_per_epoch)
         if plan.eval_train:
             X, y = (plan.X, plan.y) if plan.eval_train is True else (plan.X[self.last_rows], plan.y[self.last_rows])
             self._record(_evaluate(plan.model, X, y, plan.loss), history.train_loss, history.train_acc)
@@ -309,7 +283,7 @@ class _Checks:
         score = val_loss if plan.stop_on == "loss" else -val_acc      # lower is better
         if score < self.best_score:
             self.best_score, self.since_best = score, 0
-            history.best_check = len(history.val_loss) - 1
+            history.best_eval = len(history.val_loss) - 1
             if plan.patience is not None:
                 self.best_state = plan.model.state_dict()
         else:
@@ -323,7 +297,7 @@ class _Checks:
         return result
 
     def restore_best(self) -> None:
-        """With early stopping, put back the weights of the best check."""
+        """With early stopping, put back the weights of the best evaluation."""
         if self.best_state is not None:
             self.plan.model.load_state_dict(self.best_state)
 
@@ -335,7 +309,7 @@ class _DivergenceGuard:
     the model at the start of each epoch and promotes that copy once the
     epoch's first loss (computed with exactly those weights) is finite; a
     per-epoch copy costs one pass over the weights, a per-step copy would
-    double the cost of a plain SGD step.  Parameters and buffers are checked
+    double the cost of a plain SGD step.  Parameters and buffers are inspected
     at the end of every epoch and after the last step.
     """
 
@@ -348,14 +322,14 @@ class _DivergenceGuard:
         if step > 0:
             self.pending = (self.model.state_dict(), step)
 
-    def check_loss(self, value: float, step: int, lr: float) -> None:
+    def watch_loss(self, value: float, step: int, lr: float) -> None:
         if math.isfinite(value):
             if self.pending is not None and self.pending[1] == step:
                 (self.good, self.good_step), self.pending = self.pending, None
             return
         self._fail(f"the loss became {value} at", step, lr)
 
-    def check_state(self, steps_done: int, lr: float) -> None:
+    def watch_state(self, steps_done: int, lr: float) -> None:
         if not self.model.is_finite():
             self._fail("a parameter or buffer became non-finite by the end of", steps_done - 1, lr)
 
@@ -382,12 +356,12 @@ def _progress_bar(plan: _Plan):
         bar.close()
 
 
-def _check_model(model) -> None:
+def _validate_model(model) -> None:
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be an mlcore Sequential; received {type(model).__name__}")
 
 
-def _check_optimizer(optimizer, model: Sequential) -> None:
+def _validate_optimizer(optimizer, model: Sequential) -> None:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an mlcore Optimizer; received {type(optimizer).__name__}")
     owned = {id(p) for p in model.parameters()}
@@ -397,7 +371,7 @@ def _check_optimizer(optimizer, model: Sequential) -> None:
                          f"(first: {foreign[0]!r}); build it from model.parameters()")
 
 
-def _check_loss(loss, model: Sequential):
+def _validate_loss(loss, model: Sequential):
     if loss is None:
         return model.default_loss()
     if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
@@ -406,14 +380,14 @@ def _check_loss(loss, model: Sequential):
     return loss
 
 
-def _check_penalty(penalty):
+def _validate_penalty(penalty):
     if penalty is not None and not (callable(getattr(penalty, "value", None))
                                     and callable(getattr(penalty, "add_gradient", None))):
         raise TypeError(f"penalty must be an mlcore L2Penalty or None; received {_describe(penalty)}")
     return penalty
 
 
-def _check_eval_train(value) -> bool | str:
+def _validate_eval_train(value) -> bool | str:
     if isinstance(value, str) and value == "batch":
         return value
     if not isinstance(value, (bool, np.bool_)):
@@ -421,15 +395,15 @@ def _check_eval_train(value) -> bool | str:
     return bool(value)
 
 
-def _check_validation(validation, model: Sequential):
+def _validate_validation(validation, model: Sequential):
     if validation is None:
         return None
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
         raise TypeError(f"validation must be a pair (X_val, y_val); received {_describe(validation)}")
-    return model.check_data(validation[0], validation[1], "validation[0]", "validation[1]")
+    return model.validate_data(validation[0], validation[1], "validation[0]", "validation[1]")
 
 
-def _check_batch_statistics(model: Sequential, n: int, batch_size: int, drop_last: bool) -> None:
+def _validate_batch_statistics(model: Sequential, n: int, batch_size: int, drop_last: bool) -> None:
     """A layer with batch statistics (batch norm) cannot train on a batch of one row."""
     layer = next((layer for layer in model.layers if layer.needs_two_rows), None)
     if layer is None:

@@ -37,7 +37,7 @@ CASES = [
     (dict(batch_size=11), ValueError, r"batch_size must be <= the number of training rows \(10\); received 11"),
     (dict(batch_size=2.5), TypeError, r"batch_size must be an integer; received float 2.5"),
     (dict(epochs=0), ValueError, r"epochs must be >= 1; received 0"),
-    (dict(check_every=-1), ValueError, r"check_every must be >= 1; received -1"),
+    (dict(eval_every=-1), ValueError, r"eval_every must be >= 1; received -1"),
     (dict(patience=3), ValueError, r"patience \(early stopping\) needs validation data"),
     (dict(validation=np.zeros((3, 4))), TypeError, r"validation must be a pair \(X_val, y_val\)"),
     (dict(validation=(np.zeros((3, 5)), np.zeros(3, dtype=int))), ValueError,
@@ -154,7 +154,7 @@ def test_nothing_downloaded_is_unpickled(tmp_path, monkeypatch):
 
 
 def test_finite_data_whose_sum_overflows_is_accepted():
-    from mlcore._checks import as_float_array
+    from mlcore._validation import as_float_array
     X = np.full((10, 4), 3e38, dtype=np.float32)             # every value finite, the float32 sum is not
     assert as_float_array(X, "X") is X
     X[3, 1] = np.nan

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mlcore as m
-from mlcore import _blas, _blockwise
+from mlcore import _blas, _blockwise, config
 
 
 def _adam_run(dtype):
@@ -81,7 +81,7 @@ def test_run_returns_results_in_order_and_raises_a_jobs_error(monkeypatch):
 def test_a_bad_thread_count_is_named(monkeypatch, value):
     monkeypatch.setenv("MLCORE_THREADS", value)
     with pytest.raises(ValueError, match=rf"MLCORE_THREADS must be a positive integer; received '{value}'"):
-        _blockwise.threads()
+        config.threads()
 
 
 def test_each_thread_has_its_own_scratch():

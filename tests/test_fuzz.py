@@ -72,7 +72,7 @@ def _fit_case(arg):
     return call
 
 
-FIT_ARGS = ["X", "y", "epochs", "batch_size", "shuffle", "seed", "drop_last", "validation", "check_every",
+FIT_ARGS = ["X", "y", "epochs", "batch_size", "shuffle", "seed", "drop_last", "validation", "eval_every",
             "eval_train", "patience", "stop_on", "penalty", "lr_decay", "decay_every", "max_steps", "callback", "progress", "loss",
             "optimizer"]
 

@@ -48,14 +48,14 @@ def test_batch_counts_with_and_without_drop_last():
 
 
 def test_check_schedule_includes_step_zero():
-    _, hist = _run(epochs=2, batch_size=20, check_every=2)        # 10 steps per epoch
-    assert hist.check_step == list(range(0, 20, 2))
+    _, hist = _run(epochs=2, batch_size=20, eval_every=2)        # 10 steps per epoch
+    assert hist.eval_step == list(range(0, 20, 2))
     assert len(hist.val_loss) == 10
 
 
 def test_epoch_checks_and_train_evaluation():
     _, hist = _run(epochs=3, eval_train=True)
-    assert hist.check_step == [12, 25, 38]                        # ceil(200/16) = 13 steps per epoch
+    assert hist.eval_step == [12, 25, 38]                        # ceil(200/16) = 13 steps per epoch
     assert len(hist.train_loss) == len(hist.val_acc) == 3
 
 
@@ -96,9 +96,9 @@ def test_early_stopping_restores_best_weights():
     Xv, yv = X[:60], (y[:60] + 1) % 3              # a validation set the model cannot fit
     model = _mlp()
     hist = m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.2), epochs=50, batch_size=30,
-                 validation=(Xv, yv), check_every=1, patience=5)
+                 validation=(Xv, yv), eval_every=1, patience=5)
     assert hist.stopped_early
-    assert len(hist.val_loss) - 1 - hist.best_check == 5
+    assert len(hist.val_loss) - 1 - hist.best_eval == 5
     best_loss, _ = m.evaluate(model, Xv, yv)
     assert best_loss == pytest.approx(min(hist.val_loss), rel=1e-5)
 
@@ -108,10 +108,10 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_check():
     Xv, yv = X[:60], (y[:60] + 1) % 3
     model = _mlp()
     hist = m.fit(model, X, y, optimizer=m.SGD(model.parameters(), lr=0.2), epochs=50, batch_size=30,
-                 validation=(Xv, yv), check_every=1, patience=5, stop_on="accuracy")
+                 validation=(Xv, yv), eval_every=1, patience=5, stop_on="accuracy")
     assert hist.stopped_early
     best = int(np.argmax(hist.val_acc))                       # the first check with the top accuracy
-    assert hist.best_check == best and len(hist.val_acc) - 1 - best == 5
+    assert hist.best_eval == best and len(hist.val_acc) - 1 - best == 5
     assert m.evaluate(model, Xv, yv)[1] == pytest.approx(hist.val_acc[best])
 
 
@@ -250,7 +250,7 @@ def test_batch_one_training_equals_dense_reference():
 def test_max_steps_stops_mid_epoch_and_checks_at_the_end():
     _, hist = _run(epochs=10, batch_size=20, max_steps=25)      # 10 steps per epoch
     assert hist.steps_run == 25 and hist.epochs_run == 3
-    assert hist.check_step == [9, 19, 24]
+    assert hist.eval_step == [9, 19, 24]
     assert len(hist.epoch_loss) == 3
 
 
@@ -362,7 +362,7 @@ def test_model_owns_loss_labels_and_targets():
     np.testing.assert_array_equal(soft.labels_from_logits(logits), [1, 0])
     np.testing.assert_array_equal(sig.labels_from_logits(np.array([[0.3], [-0.2]])), [1, 0])
     with pytest.raises(ValueError, match=r"y must hold 0/1 targets"):
-        sig.check_targets(np.array([0.0, 2.0]))
+        sig.validate_targets(np.array([0.0, 2.0]))
     with pytest.raises(ValueError, match=r"a sigmoid-output model needs one logit per row"):
         m.Sequential(m.Linear(2, 3), output="sigmoid")
 

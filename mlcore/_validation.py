@@ -106,7 +106,7 @@ def as_labels(value, name: str, *, n_classes: int | None = None, n_classes_name:
     return labels
 
 
-def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool = False):
+def require_positive(value, name: str, *, integer: bool = False, allow_zero: bool = False):
     """Check that ``value`` is a (positive) real or integer scalar and return it."""
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
@@ -125,7 +125,7 @@ def _finite_number(value) -> bool:
         return False
 
 
-def check_probability(value, name: str, *, allow_one: bool = False) -> float:
+def require_probability(value, name: str, *, allow_one: bool = False) -> float:
     """Check ``0 <= value < 1`` (or ``<= 1``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; received {_describe(value)}")
@@ -136,7 +136,7 @@ def check_probability(value, name: str, *, allow_one: bool = False) -> float:
     return float(value)
 
 
-def check_choice(value, name: str, choices) -> str:
+def require_choice(value, name: str, choices) -> str:
     """Check that ``value`` is one of ``choices``."""
     try:
         known = value in choices
@@ -148,7 +148,7 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
-def check_same_rows(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y") -> None:
+def require_same_rows(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y") -> None:
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"{x_name} and {y_name} must have the same number of rows; "
                          f"received {X.shape[0]} and {y.shape[0]}")
@@ -166,14 +166,14 @@ def as_batch(value, name: str) -> np.ndarray:
     return value
 
 
-def check_flag(value, name: str) -> bool:
+def require_flag(value, name: str) -> bool:
     """A true/false switch: ``True``/``False`` (or NumPy's bool), never a truthy string or number."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; received {_describe(value)}")
     return bool(value)
 
 
-def check_seed(value, name: str = "seed", *, allow_none: bool = True, legacy: bool = False):
+def require_seed(value, name: str = "seed", *, allow_none: bool = True, legacy: bool = False):
     """A seed for ``numpy.random.default_rng``: a non-negative integer (or ``None`` where allowed).
 
     ``legacy``: a seed for NumPy's ``RandomState`` (and scikit-learn), below 2**32.
@@ -188,7 +188,7 @@ def check_seed(value, name: str = "seed", *, allow_none: bool = True, legacy: bo
     return int(value)
 
 
-def check_float_dtype(value, name: str = "dtype") -> np.dtype:
+def require_float_dtype(value, name: str = "dtype") -> np.dtype:
     """A real floating-point dtype (float16/32/64); integers, complex and objects are refused."""
     try:
         dtype = np.dtype(value)
@@ -200,14 +200,14 @@ def check_float_dtype(value, name: str = "dtype") -> np.dtype:
     return dtype
 
 
-def check_callable(value, name: str, *, allow_none: bool = True):
+def require_callable(value, name: str, *, allow_none: bool = True):
     """A function (or ``None`` where allowed)."""
     if (value is None and allow_none) or callable(value):
         return value
     raise TypeError(f"{name} must be callable{' or None' if allow_none else ''}; received {_describe(value)}")
 
 
-def check_integer(value, name: str, *, minimum: int = 1) -> int:
+def require_integer(value, name: str, *, minimum: int = 1) -> int:
     """An integer ``>= minimum`` (``bool`` refused)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; received {_describe(value)}")
@@ -216,7 +216,7 @@ def check_integer(value, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_real(value, name: str) -> float:
+def require_real(value, name: str) -> float:
     """A finite real number of any sign (``bool`` refused)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; received {_describe(value)}")
