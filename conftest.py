@@ -12,11 +12,11 @@ OFFLINE_GUARD = Path(__file__).resolve().parent / "tests" / "offline"
 
 
 def pytest_configure(config):
-    from mlcore.book import COMPARE_ENV
     from mlcore.config import full_data
+    from textbook.settings import COMPARE_ENV
 
     # The chapters' last cell compares every reproduced number with the stored run
-    # (mlcore.book.check); kernels started by nbval inherit this variable.
+    # (textbook.record_run); kernels started by nbval inherit this variable.
     os.environ[COMPARE_ENV] = "1"
     if full_data():
         return          # full-scale runs are allowed to download

@@ -1,9 +1,9 @@
-"""mlcore — the NumPy library behind the book's chapters.
+"""mlcore — the NumPy library behind the book's chapters (the book's own machinery is the package ``textbook``).
 
 Each module is one idea: ``functional`` (pure functions), ``scalar`` (the
-pure-Python network), ``layers``, ``losses``, ``model``, ``optim``, ``train``,
-``gradcheck``, ``datasets`` (with the ``idx`` and ``image_folders`` readers), ``plots``
-and ``config``.
+pure-Python network), ``parameter``, ``layers``, ``losses``, ``model``, ``optim``, ``train``,
+``gradcheck`` (gradient checks), ``datasets`` (with the ``idx`` and ``image_folders`` readers),
+``plots``, ``sklearn`` and ``config`` (every environment variable mlcore reads).
 """
 from .config import full_data, data_dir
 from .functional import log_sigmoid, log_softmax, one_hot, relu, sigmoid, softmax, tanh

@@ -31,8 +31,22 @@ def full_data() -> bool:
     raise ValueError(f"{FULL_DATA_ENV} must be one of 1/0, true/false, yes/no, on/off; received {value!r}")
 
 
+#: The folder an application names for data when ``MLCORE_DATA_DIR`` is unset, and how to
+#: describe it in provenance (the book names its ``data/`` cache; see :func:`use_default_data_dir`).
+_default_data_dir: dict = {}
+
+
+def use_default_data_dir(folder: Path, description: str) -> None:
+    """Read and download data under ``folder`` when ``MLCORE_DATA_DIR`` is unset.
+
+    ``description`` names it in a full-scale run's provenance without a machine path
+    (e.g. "the project's data cache (data/)").  Without this, data go to pooch's cache.
+    """
+    _default_data_dir.update(folder=Path(folder), description=str(description))
+
+
 def data_dir() -> Path:
-    """Where downloads are cached: ``$MLCORE_DATA_DIR``, else the project's ``data/``.
+    """Where data are read and downloads cached: ``$MLCORE_DATA_DIR``, else the default folder, else pooch's cache.
 
     ``$MLCORE_DATA_DIR`` must be absolute: chapters run in kernels whose working
     folder is ``chapters/``, so a relative path would silently name another folder.
@@ -43,11 +57,17 @@ def data_dir() -> Path:
             raise ValueError(f"{DATA_DIR_ENV} must be an absolute path (chapters run from chapters/, so a "
                              f"relative one would be read from there); received {str(folder)!r}")
         return folder
-    project_data = Path(__file__).resolve().parent.parent / "data"
-    if project_data.is_dir():
-        return project_data
+    if _default_data_dir:
+        return _default_data_dir["folder"]
     import pooch
     return Path(pooch.os_cache("mlcore"))
+
+
+def data_dir_description() -> str:
+    """:func:`data_dir` in words, without machine paths (for provenance)."""
+    if os.environ.get(DATA_DIR_ENV):
+        return f"the folder named by {DATA_DIR_ENV}"
+    return _default_data_dir.get("description", "pooch's cache folder for mlcore")
 
 
 def threads() -> int:

@@ -9,7 +9,6 @@ with ``pooch`` and verified by SHA-256.
 from __future__ import annotations
 
 import hashlib
-import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,19 +93,13 @@ class ImageData:
 
 
 #: What the full-scale loaders of this process read: one entry per data set, for the
-#: provenance of a recorded run (:mod:`mlcore.records`).  Offline loaders add nothing.
+#: provenance of a recorded run (:mod:`textbook.records`).  Offline loaders add nothing.
 _FULL_SCALE_SOURCES: dict[str, dict] = {}
 
 
 def full_scale_sources() -> dict[str, dict]:
     """The full-scale data sets this process has loaded, with how each was verified."""
     return {name: dict(entry) for name, entry in _FULL_SCALE_SOURCES.items()}
-
-
-def _where() -> str:
-    """Which folder the files were read from, named without machine paths."""
-    return ("the folder named by MLCORE_DATA_DIR" if os.environ.get(config.DATA_DIR_ENV)
-            else "the project's data cache (data/)")
 
 
 def fetch(url: str, sha256: str | None, subdir: str, *, progress: bool = True) -> Path:
@@ -221,7 +214,7 @@ def load_mnist(full: bool | None = None, *, progress: bool = True) -> ImageData:
     paths = {key: _mnist_file(name, archive_sha, content_sha, progress)
              for key, (name, archive_sha, content_sha) in MNIST_FILES.items()}
     _FULL_SCALE_SOURCES["MNIST"] = {
-        "source": "official MNIST (60 000 train, 10 000 test)", "read from": _where(),
+        "source": "official MNIST (60 000 train, 10 000 test)", "read from": config.data_dir_description(),
         "verified": "SHA-256 of each decompressed IDX file equals the official content",
         "content sha256": {name.removesuffix(".gz"): content_sha for name, _, content_sha in MNIST_FILES.values()}}
     return ImageData(read_idx(paths["train_images"]).reshape(-1, 784),
@@ -280,7 +273,7 @@ def load_cifar10(*, progress="auto") -> ImageData:
         check_cifar10_structure(data, folder)
         data.source = (f"CIFAR-10 binary version, an extracted copy without its archive ({folder.parent.name}/"
                        f"{folder.name}): structure checked, bytes not verified")
-        _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": data.source, "read from": _where(),
+        _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": data.source, "read from": config.data_dir_description(),
                                            "verified": "structure only (no archive to hash)"}
         return data
     if not archive_path.exists() and any((root / split).is_dir() for split in CIFAR10_IMAGE_SPLITS):
@@ -290,7 +283,7 @@ def load_cifar10(*, progress="auto") -> ImageData:
     if not (folder / "test_batch.bin").is_file():
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(archive.parent, filter="data")
-    _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": "official CIFAR-10 (binary version)", "read from": _where(),
+    _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": "official CIFAR-10 (binary version)", "read from": config.data_dir_description(),
                                        "verified": "SHA-256 of the official archive",
                                        "archive sha256": CIFAR10_SHA256}
     return load_cifar10_from(folder)
@@ -311,7 +304,7 @@ def _cifar10_from_image_folders(root: Path, progress: bool) -> ImageData:
     if "JPEG" in read.formats:
         source = f"CIFAR-10 from {kinds} images (class folders; JPEG re-encoding: not the official pixels)"
     _FULL_SCALE_SOURCES["CIFAR-10"] = {
-        "source": source, "read from": _where(),
+        "source": source, "read from": config.data_dir_description(),
         "layout": "cifar10/train/<class>/, cifar10/test/<class>/ (the ten official class names)",
         "images": {fmt: count for fmt, count in sorted(read.formats.items())},
         "order": CIFAR10_FOLDER_ORDER,

@@ -1,5 +1,4 @@
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +20,13 @@ def rng():
     return np.random.default_rng(1234)
 
 
-# The project's tools and Sphinx extensions, importable by the tests that check them.
-sys.path[:0] = [str(Path(__file__).resolve().parents[1] / folder) for folder in ("tools", "_ext")]
-
-
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium (tools/chromium.py) for the browser tests; they skip without it, except in CI."""
-    import chromium
-    if None in chromium.binaries():
+    """Headless Chromium (textbook.browser) for the browser tests; they skip without it, except in CI."""
+    from textbook import browser
+    if None in browser.binaries():
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser tests: .ci/run installs chromium and chromium-driver")
         pytest.skip("Debian's chromium and chromium-driver are not installed")
-    with chromium.headless(console_log=True) as driver:
+    with browser.headless(console_log=True) as driver:
         yield driver

@@ -1,18 +1,19 @@
-"""The regression record the chapters keep (mlcore.book): parsing, tolerances, readable drifts."""
+"""The book's machinery (textbook): the regression record, tolerances, readable drifts, the two readers' conventions."""
 import json
 import re
 from pathlib import Path
 
 import pytest
-from jupyter_reader import CAPTION_LABEL      # _ext/ is on sys.path (conftest)
+from textbook.sphinx.jupyter_reader import CAPTION_LABEL, captions_to_figures
 
-from mlcore import book
+import textbook as book
+from textbook import _state, jupyterlab, regression
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_parse_finds_percentages_decimals_and_integers():
-    words, numbers = book.parse("step 1,234 of 30,000: 89.2% (loss 0.075, −0.4404, 8.4e+05)")
+    words, numbers = regression.parse("step 1,234 of 30,000: 89.2% (loss 0.075, −0.4404, 8.4e+05)")
     assert words == "step # of #: # (loss #, #, #)"
     values = [n[0] for n in numbers]
     assert values == [1234.0, 30000.0, 89.2, 0.075, -0.4404, 8.4e5]
@@ -34,7 +35,7 @@ def test_parse_finds_percentages_decimals_and_integers():
 ])
 def test_compare_applies_the_default_tolerance(stored, new, drifts):
     tol = vars(book.DEFAULT)
-    result = book.compare({"q": {"text": stored, "tol": tol}}, {"q": {"text": new, "tol": tol}})
+    result = regression.compare({"q": {"text": stored, "tol": tol}}, {"q": {"text": new, "tol": tol}})
     assert bool(result) == drifts
 
 
@@ -46,24 +47,24 @@ def test_accuracy_tolerance_counts_images():
 
 def test_a_drift_names_quantity_values_and_tolerance():
     tol = vars(book.accuracy(1000))
-    [line] = book.compare({"reported-vs-reproduced / final model: test accuracy": {"text": "89.20%", "tol": tol}},
+    [line] = regression.compare({"reported-vs-reproduced / final model: test accuracy": {"text": "89.20%", "tol": tol}},
                           {"reported-vs-reproduced / final model: test accuracy": {"text": "85.10%", "tol": tol}})
     assert "final model: test accuracy" in line and "89.20%" in line and "85.10%" in line
     assert "±0.3 percentage points" in line
 
 
 def test_a_value_the_run_no_longer_produces_is_a_drift():
-    [line] = book.compare({"gone": {"text": "1.0", "tol": vars(book.DEFAULT)}}, {})
+    [line] = regression.compare({"gone": {"text": "1.0", "tol": vars(book.DEFAULT)}}, {})
     assert "not produced by this run" in line
 
 
 def test_stored_record_is_read_from_the_notebook_outputs(tmp_path):
     record = {"scale": "offline", "numbers": {"a": {"text": "1.5", "tol": vars(book.DEFAULT)}}}
     notebook = {"cells": [{"cell_type": "code", "outputs": [
-        {"output_type": "display_data", "data": {"text/plain": "…"}, "metadata": {book.RECORD_KEY: record}}]}]}
+        {"output_type": "display_data", "data": {"text/plain": "…"}, "metadata": {regression.RECORD_KEY: record}}]}]}
     path = tmp_path / "chapter.ipynb"
     path.write_text(json.dumps(notebook))
-    assert book.stored_record(path) == record
+    assert regression.stored_record(path) == record
 
 
 def test_every_chapter_stores_a_record_with_its_tables():
@@ -71,15 +72,15 @@ def test_every_chapter_stores_a_record_with_its_tables():
     from pathlib import Path
     chapters = Path(__file__).resolve().parent.parent / "chapters"
     for name in ("vu-amsterdam-2024", "vu-amsterdam-2020", "ntnu-tdt4265", "sapienza-aml-2021", "sorbonne-rdfia"):
-        record = book.stored_record(chapters / f"{name}.ipynb")
+        record = regression.stored_record(chapters / f"{name}.ipynb")
         assert record is not None, f"{name}: no stored record: run the chapter and save it"
         assert any(key.startswith("reported-vs-reproduced / ") for key in record["numbers"]), name
 
 
 def test_points_tolerance_for_a_difference_of_accuracies():
     tol = vars(book.points())
-    assert not book.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.1", "tol": tol}})
-    assert book.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.7", "tol": tol}})
+    assert not regression.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.1", "tol": tol}})
+    assert regression.compare({"gap": {"text": "0.7", "tol": tol}}, {"gap": {"text": "1.7", "tol": tol}})
 
 
 def test_a_row_without_tolerance_is_recorded_but_never_compared():
@@ -87,12 +88,12 @@ def test_a_row_without_tolerance_is_recorded_but_never_compared():
     book.setup()
     frame = pd.DataFrame({"this build (offline)": ["89.2%", "1.7e-09"]}, index=["accuracy", "gradient error"])
     book.table("t", frame, row_tol={"gradient error": None})
-    recorded = dict(book._RECORD)
+    recorded = dict(_state.RECORD)
     assert recorded["t / gradient error"] == {"text": "1.7e-09", "tol": None}
     moved = dict(recorded, **{"t / gradient error": {"text": "9.9e-05", "tol": None}})
-    assert book.compare(recorded, moved) == []
+    assert regression.compare(recorded, moved) == []
     moved["t / accuracy"] = {"text": "91.0%", "tol": recorded["t / accuracy"]["tol"]}
-    assert len(book.compare(recorded, moved)) == 1
+    assert len(regression.compare(recorded, moved)) == 1
 
 
 CHAPTER_FILES = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -138,8 +139,8 @@ def test_no_chapter_stores_stderr(path):
 @pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
 def test_prose_numbers_are_eval_roles_with_their_values_stored(path):
     """JupyterLab renders neither glue roles nor glue directives; {eval} it renders from the stored
-    user_expressions, which must be the very text the chapter glued (tools/run_chapters.py)."""
-    from run_chapters import EVAL, glued_texts
+    user_expressions, which must be the very text the chapter glued (tools/run_chapters.py, textbook.jupyterlab)."""
+    EVAL, glued_texts = jupyterlab.EVAL, jupyterlab.glued_texts
     import nbformat
     nb = nbformat.read(path, as_version=4)
     texts, problems, glued_so_far = glued_texts(nb), [], set()
@@ -164,7 +165,6 @@ def test_prose_numbers_are_eval_roles_with_their_values_stored(path):
 
 
 def test_the_book_build_moves_a_caption_cell_into_its_figure():
-    from jupyter_reader import captions_to_figures
     figure = {"cell_type": "code", "source": 'book.figure("fig-a", fig)', "metadata": {"tags": ["hide-input"]}}
     caption = {"cell_type": "markdown", "source": "(fig-a)=\nLoss against $\\eta$; final {eval}`acc_final`; as in {ref}`the other figure <fig-b>`.",
                "metadata": {}}
@@ -177,7 +177,6 @@ def test_the_book_build_moves_a_caption_cell_into_its_figure():
 
 
 def test_a_caption_away_from_its_figure_stops_the_build():
-    from jupyter_reader import captions_to_figures
     from sphinx.errors import ExtensionError
     other = {"cell_type": "code", "source": "x = 1", "metadata": {}}
     caption = {"cell_type": "markdown", "source": "(fig-a)=\nA caption.", "metadata": {}}
@@ -202,18 +201,18 @@ def test_glue_defines_the_name_the_prose_evaluates_and_refuses_to_shadow():
 
 def test_check_without_a_chapter_name_says_what_it_needs():
     book.setup()
-    with pytest.raises(ValueError, match=r"check\(\) needs the chapter's notebook name"):
-        book.check()
+    with pytest.raises(ValueError, match=r"record_run\(\) needs the chapter's notebook name"):
+        book.record_run()
 
 
 @pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
 def test_the_jupyterlab_appendix_is_current_and_kept_out_of_the_book(path):
     """The last cell repeats the equations the chapter borrows and the works it cites, for JupyterLab
-    only (tools/jupyterlab_appendix.py); stale, it would show JupyterLab readers the wrong ones."""
-    import jupyterlab_appendix as appendix
+    only (textbook.jupyterlab); stale, it would show JupyterLab readers the wrong ones."""
+    appendix = jupyterlab
     chapters = appendix.all_chapters()
     nb = chapters[path.stem]
-    cells = [c for c in nb.cells if c.metadata.get("mlcore") == appendix.MARKER]
+    cells = [c for c in nb.cells if c.metadata.get("textbook") == appendix.MARKER]
     expected = appendix.appendix_source(nb, chapters, appendix.load_bibliography())
     assert [c.source for c in cells] == ([expected] if expected else []), \
         "appendix out of date: run python tools/jupyterlab_appendix.py"

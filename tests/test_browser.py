@@ -33,7 +33,7 @@ MATH_PAGES = [f"chapters/{c}.html" for c in CHAPTERS]
 
 @pytest.fixture(scope="module")
 def site():
-    from serve import serve
+    from textbook.browser import serve
     with serve(HTML) as base:
         yield base
 
@@ -127,12 +127,12 @@ def test_chapter_downloads_as_notebook(chapter):
 def test_chapter_prints_cleanly_to_pdf(chapter):
     """make_pdfs measures the page at print width before printing and refuses any equation, code
     block or table wider than the column; the PDF then has every figure and no dead toggles."""
-    import chromium
-    if None in chromium.binaries() or not shutil.which("pdfinfo"):
+    from textbook import browser
+    if None in browser.binaries() or not shutil.which("pdfinfo"):
         if os.environ.get("CI"):
             pytest.fail("CI must print the chapters: .ci/run installs chromium, chromium-driver and poppler-utils")
         pytest.skip("needs Debian's chromium, chromium-driver and poppler-utils")
-    from make_pdfs import export
+    from textbook.pdf import export
     pdf, = export([chapter])
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
@@ -202,7 +202,7 @@ def test_every_figure_has_alt_text_and_an_opaque_background(chapter):
 
 def test_the_print_check_catches_a_formula_wider_than_the_page(browser, site):
     """The measurement make_pdfs relies on: an equation wider than the column is reported."""
-    import make_pdfs
+    from textbook import pdf as make_pdfs
     assert make_pdfs.prepare_for_print(browser, f"{site}chapters/foundations.html") == []
     browser.execute_script("""
         const eq = document.createElement('mjx-container');

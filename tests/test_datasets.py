@@ -162,10 +162,9 @@ def test_full_data_switch(monkeypatch):
 
 @pytest.fixture
 def local_server(tmp_path):
-    """A throw-away HTTP server on 127.0.0.1 serving ``tmp_path / "server"`` (tools/serve.py)."""
+    """A throw-away HTTP server on 127.0.0.1 serving ``tmp_path / "server"`` (textbook.browser.serve)."""
     import sys
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-    from serve import serve
+    from textbook.browser import serve
     root = tmp_path / "server"
     root.mkdir()
     with serve(root) as url:
@@ -280,6 +279,23 @@ def test_a_relative_data_dir_is_refused_by_name(monkeypatch):
     monkeypatch.setenv("MLCORE_DATA_DIR", "../shared/data")
     with pytest.raises(ValueError, match=r"MLCORE_DATA_DIR must be an absolute path.*'\.\./shared/data'"):
         m.config.data_dir()
+
+
+def test_the_data_folder_is_the_variable_else_the_application_default_else_pooch(monkeypatch, tmp_path):
+    monkeypatch.setattr(m.config, "_default_data_dir", {})
+    monkeypatch.delenv("MLCORE_DATA_DIR", raising=False)
+    assert m.config.data_dir().name == "mlcore" and m.config.data_dir_description() == "pooch's cache folder for mlcore"
+    m.config.use_default_data_dir(tmp_path / "data", "the project's data cache (data/)")
+    assert m.config.data_dir() == tmp_path / "data"
+    assert m.config.data_dir_description() == "the project's data cache (data/)"
+    monkeypatch.setenv("MLCORE_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert m.config.data_dir() == tmp_path / "elsewhere"
+    assert m.config.data_dir_description() == "the folder named by MLCORE_DATA_DIR"
+
+
+def test_importing_the_book_machinery_makes_the_project_data_folder_the_default():
+    import textbook
+    assert m.config._default_data_dir["folder"] == textbook.settings.ROOT / "data"
 
 
 def test_the_offline_subset_is_verified_on_load(monkeypatch):

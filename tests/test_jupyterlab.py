@@ -27,8 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jupyterlab_appendix import EQ_REF        # tools/ is on sys.path (conftest)
-from run_chapters import EVAL
+from textbook.jupyterlab import EQ_REF, EVAL
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))

@@ -1,4 +1,4 @@
-"""Recorded full-scale runs (mlcore.records): writing, staleness, and the column in the offline table."""
+"""Recorded full-scale runs (textbook.records): writing, staleness, and the column in the offline table."""
 import json
 import os
 import textwrap
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from mlcore import book, records
+import textbook as book
+from textbook import _state, records, settings
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -25,7 +26,7 @@ def _notebook(path, code_cells):
 @pytest.fixture
 def recorded(tmp_path, monkeypatch):
     """A chapter notebook in tmp_path and a record of it, written with the current code."""
-    monkeypatch.setenv(records.RECORDS_DIR_ENV, str(tmp_path / "records"))
+    monkeypatch.setenv(settings.RECORDS_DIR_ENV, str(tmp_path / "records"))
     notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1", "y = 2"])
     numbers = {"reported-vs-reproduced / accuracy": {"text": "97.90%", "tol": {}}}
     path = records.write("demo", notebook, numbers, run_time_s=754.2)
@@ -40,7 +41,7 @@ def test_a_record_holds_its_numbers_and_provenance(recorded):
     assert provenance["run time (s)"] == 754.2 and provenance["machine"]["cpus"] == os.cpu_count()
     assert provenance["chapter code (sha256)"] == records.chapter_code_fingerprint(notebook)
     assert set(provenance["mlcore sources (sha256)"]) >= {"mlcore/train.py", "mlcore/layers.py", "mlcore/optim.py"}
-    assert not set(provenance["mlcore sources (sha256)"]) & {"mlcore/book.py", "mlcore/plots.py"}
+    assert not set(provenance["mlcore sources (sha256)"]) & {"mlcore/plots.py"}
     assert "/work" not in path.read_text() and "/home" not in path.read_text()   # no machine paths
 
 
@@ -94,7 +95,7 @@ def test_the_offline_comparison_table_gains_the_recorded_column(recorded, monkey
 
 def test_each_scale_shows_its_own_reasons(tmp_path, monkeypatch):
     """With reasons=, the recorded column comes after this build's reasons and brings the run's own."""
-    monkeypatch.setenv(records.RECORDS_DIR_ENV, str(tmp_path / "records"))
+    monkeypatch.setenv(settings.RECORDS_DIR_ENV, str(tmp_path / "records"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLCORE_FULL_DATA", raising=False)
     notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1"])
@@ -104,7 +105,7 @@ def test_each_scale_shows_its_own_reasons(tmp_path, monkeypatch):
     before = book.table(book.REPORTED_VS_REPRODUCED, frame, reasons="why (this build)")
     assert list(before.columns)[3:] == ["full scale (recorded run)", "why they differ (recorded run)"]
     assert before.iloc[0, 3:].tolist() == ["no recorded run", "—"]
-    assert book._RECORD["reported-vs-reproduced / accuracy / reason"] == {
+    assert _state.RECORD["reported-vs-reproduced / accuracy / reason"] == {
         "text": "4 000 instead of 60 000 images", "tol": None}                   # recorded, never compared
     records.write("demo", notebook, {"reported-vs-reproduced / accuracy": {"text": "97.60%", "tol": {}},
                                      "reported-vs-reproduced / accuracy / reason": {"text": "-0.1 points", "tol": None}},
@@ -120,7 +121,7 @@ SMOKE_CHAPTER = [
     """
     import numpy as np, pandas as pd
     import mlcore as m
-    from mlcore import book
+    import textbook as book
     FULL = book.setup("smoke")
     data = m.load_mnist(progress=False)
     X = m.scale_pixels(data.X_train)
@@ -133,7 +134,7 @@ SMOKE_CHAPTER = [
         [("training images", "60 000", f"{len(data.y_train):,}"), ("test accuracy", "about 90 %", f"{accuracy:.1%}")],
         columns=["quantity", "report", f"this build ({'full' if FULL else 'offline'})"]).set_index("quantity"))
     """,
-    "book.check()",
+    "book.record_run()",
 ]
 
 
@@ -160,7 +161,7 @@ def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path, m
     notebook = _notebook(tmp_path / "smoke.ipynb", SMOKE_CHAPTER)
     records_dir = tmp_path / "records"
     _run(notebook, monkeypatch, MLCORE_FULL_DATA="1", MLCORE_DATA_DIR=str(SHARED_MNIST.parent),
-         MLCORE_RECORDS_DIR=str(records_dir))
+         TEXTBOOK_RECORDS_DIR=str(records_dir))
     record = json.loads((records_dir / "smoke.json").read_text())
     assert record["numbers"]["reported-vs-reproduced / training images"]["text"] == "60,000"
     accuracy = record["numbers"]["reported-vs-reproduced / test accuracy"]["text"]
@@ -169,7 +170,7 @@ def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path, m
     assert mnist["read from"] == "the folder named by MLCORE_DATA_DIR"
     assert mnist["content sha256"]["t10k-labels-idx1-ubyte"].startswith("ff7bcfd4")
 
-    offline = _run(notebook, monkeypatch, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir))
+    offline = _run(notebook, monkeypatch, MLCORE_FULL_DATA=None, TEXTBOOK_RECORDS_DIR=str(records_dir))
     html = _table_html(offline)
     assert "full scale (recorded run: " in html and "official MNIST (60 000 train, 10 000 test)" in html
     assert accuracy in html and "60,000" in html
@@ -177,7 +178,7 @@ def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path, m
     nb = nbformat.read(notebook, as_version=4)
     nb.cells[0].source = nb.cells[0].source.replace("lr=0.1", "lr=0.05")
     nbformat.write(nb, notebook)
-    html = _table_html(_run(notebook, monkeypatch, MLCORE_FULL_DATA=None, MLCORE_RECORDS_DIR=str(records_dir)))
+    html = _table_html(_run(notebook, monkeypatch, MLCORE_FULL_DATA=None, TEXTBOOK_RECORDS_DIR=str(records_dir)))
     assert "stale: recorded before a change to this chapter&#x27;s code" in html or \
         "stale: recorded before a change to this chapter's code" in html
     assert accuracy not in html

@@ -5,7 +5,7 @@
 
 Each chapter is executed with ``MLCORE_FULL_DATA=1`` in a fresh kernel, from the
 chapters folder, exactly as the book build would run it; its last cell
-(``mlcore.book.check``) writes the record with its provenance.  The stored
+(``textbook.record_run``) writes the record with its provenance.  The stored
 ``.ipynb`` is left alone (it keeps the offline outputs that nbval checks); the
 executed copy goes to ``_build/full-scale/<chapter>.ipynb``.  Progress is printed
 cell by cell, and a summary of per-chapter run times at the end.  Commit the
@@ -25,10 +25,12 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = ROOT / "chapters"
+from mlcore import config
+from mlcore.datasets import CIFAR10_FILES, CIFAR10_IMAGE_SPLITS, CIFAR10_URL
+from textbook import settings
+from textbook.execute import execute, read
+
 #: Chapters whose numbers depend on the data scale (foundations uses none).
 SCALED_CHAPTERS = ("vu-amsterdam-2024", "vu-amsterdam-2020", "ntnu-tdt4265", "sorbonne-rdfia", "sapienza-aml-2021")
 CELL_TIMEOUT_S = 4 * 3600
@@ -36,10 +38,7 @@ CELL_TIMEOUT_S = 4 * 3600
 
 def run(chapter: str) -> float:
     """Execute one chapter at full scale; return its wall time in seconds."""
-    source = CHAPTERS / f"{chapter}.ipynb"
-    if not source.is_file():
-        raise SystemExit(f"no chapter {chapter!r}: expected one of {', '.join(SCALED_CHAPTERS)}")
-    nb = nbformat.read(source, as_version=4)
+    nb = read(chapter)
     code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
     done = [0]
     started = time.perf_counter()
@@ -55,12 +54,8 @@ def run(chapter: str) -> float:
                   f"{now - last[0]:.0f} s for this cell, {now - started:.0f} s so far", flush=True)
         last[0] = now
 
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(CHAPTERS)}},
-                            on_cell_executed=on_cell_executed)
-    client.execute()
-    elapsed = time.perf_counter() - started
-    out = ROOT / "_build" / "full-scale" / source.name
+    elapsed = execute(nb, timeout_s=CELL_TIMEOUT_S, on_cell_executed=on_cell_executed)
+    out = settings.ROOT / "_build" / "full-scale" / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return elapsed
@@ -71,7 +66,7 @@ def parse_args(argv: list[str]):
     parser = argparse.ArgumentParser(
         prog="python tools/record_full_scale.py",
         description="Run chapters at full scale (MLCORE_FULL_DATA=1) in fresh kernels and write their records to "
-                    "results/full-scale/<chapter>.json (MLCORE_RECORDS_DIR moves them). The stored notebooks are "
+                    "results/full-scale/<chapter>.json (TEXTBOOK_RECORDS_DIR moves them). The stored notebooks are "
                     "left alone.",
         epilog="MLCORE_DATA_DIR names the folder that holds mnist/ and cifar10/ (without it, data are downloaded "
                "once into data/). MNIST chapters take about 19 minutes together, Sapienza about 40.")
@@ -89,14 +84,14 @@ def parse_args(argv: list[str]):
 def main(argv: list[str]) -> None:
     argv = parse_args(argv).chapters
     chapters = argv or list(SCALED_CHAPTERS)
-    if os.environ.get("MLCORE_DATA_DIR"):       # the kernels run in chapters/: pass them an absolute path
-        os.environ["MLCORE_DATA_DIR"] = str(Path(os.environ["MLCORE_DATA_DIR"]).resolve())
+    if os.environ.get(config.DATA_DIR_ENV):       # the kernels run in chapters/: pass them an absolute path
+        os.environ[config.DATA_DIR_ENV] = str(Path(os.environ[config.DATA_DIR_ENV]).resolve())
     if not argv and not _cifar10_available():
         print("CIFAR-10 is not under the data directory: sapienza-aml-2021 is skipped "
               "(name it to download it, or set MLCORE_DATA_DIR to a folder holding cifar10/)")
         chapters.remove("sapienza-aml-2021")
-    os.environ["MLCORE_FULL_DATA"] = "1"
-    os.environ.pop("MLCORE_COMPARE_STORED", None)    # a recording run writes, it does not compare
+    os.environ[config.FULL_DATA_ENV] = "1"
+    os.environ.pop(settings.COMPARE_ENV, None)    # a recording run writes, it does not compare
     times = {}
     for chapter in chapters:
         print(f"{chapter}: running at full scale", flush=True)
@@ -110,9 +105,7 @@ def main(argv: list[str]) -> None:
 
 def _cifar10_available() -> bool:
     """Whether ``load_cifar10`` would find the archive, an extracted copy or image folders without downloading."""
-    from mlcore.config import data_dir
-    from mlcore.datasets import CIFAR10_FILES, CIFAR10_IMAGE_SPLITS, CIFAR10_URL
-    folder = data_dir() / "cifar10"
+    folder = config.data_dir() / "cifar10"
     return ((folder / CIFAR10_URL.rsplit("/", 1)[-1]).is_file()
             or all((folder / "cifar-10-batches-bin" / name).is_file() for name in CIFAR10_FILES)
             or all((folder / split).is_dir() for split in CIFAR10_IMAGE_SPLITS))

@@ -4,7 +4,7 @@ The chapters are written so that JupyterLab renders them as they are, and this
 extension gives the book build the same meaning:
 
 * **Numbers in the prose** are written ``{eval}`name```.  In JupyterLab,
-  jupyterlab-myst evaluates ``name`` in the kernel (``mlcore.book.glue`` defines it
+  jupyterlab-myst evaluates ``name`` in the kernel (``textbook.glue`` defines it
   there) and stores the result in the markdown cell's ``user_expressions``
   metadata, so a saved notebook shows its numbers when opened.  The book does not
   run a kernel per expression: here ``{eval}`` pastes the text that the same

@@ -1,6 +1,6 @@
 """Recorded full-scale runs: what a chapter reproduced at its report's scale, and on what.
 
-A chapter executed with ``MLCORE_FULL_DATA=1`` ends (:func:`mlcore.book.check`) by
+A chapter executed with ``MLCORE_FULL_DATA=1`` ends (:func:`textbook.record_run`) by
 writing ``results/full-scale/<chapter>.json``: every reproduced value of the run
 (the same record nbval compares) and its provenance — the data read and how they
 were verified, the mlcore version, the SHA-256 of each mlcore module that computes
@@ -12,8 +12,8 @@ reproduced table.  The column says so in words where there is no record, and whe
 the chapter's code or a number-computing mlcore module has changed since the run
 (the values would no longer be what this code computes).
 
-``MLCORE_RECORDS_DIR`` points reading and writing elsewhere (tests use it so that
-they never overwrite the committed records).
+``TEXTBOOK_RECORDS_DIR`` points reading and writing elsewhere (tests use it so that
+they never overwrite the committed records; :mod:`textbook.settings`).
 """
 from __future__ import annotations
 
@@ -24,18 +24,14 @@ import platform
 import time
 from pathlib import Path
 
-RECORDS_DIR_ENV = "MLCORE_RECORDS_DIR"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MLCORE_DIR = Path(__file__).resolve().parent
-#: Modules that only present numbers (format, draw, record): a change there cannot
-#: change a reproduced value, so it does not make a record stale.
-PRESENTATION_MODULES = frozenset({"book.py", "plots.py", "records.py"})
+import mlcore
 
+from .settings import records_dir
 
-def records_dir() -> Path:
-    """``$MLCORE_RECORDS_DIR``, else the project's ``results/full-scale/``."""
-    override = os.environ.get(RECORDS_DIR_ENV)
-    return Path(override) if override else PROJECT_ROOT / "results" / "full-scale"
+MLCORE_DIR = Path(mlcore.__file__).resolve().parent
+#: mlcore modules that only draw numbers: a change there cannot change a reproduced
+#: value, so it does not make a record stale.
+PRESENTATION_MODULES = frozenset({"plots.py"})
 
 
 def record_path(chapter: str) -> Path:
@@ -83,8 +79,7 @@ def _processor() -> str:
 # -- writing --------------------------------------------------------------------------
 def write(chapter: str, notebook: Path, numbers: dict, run_time_s: float) -> Path:
     """Write the record of a full-scale run of ``chapter`` and return its path."""
-    from . import __version__
-    from .datasets import full_scale_sources
+    from mlcore.datasets import full_scale_sources
     record = {
         "chapter": chapter,
         "numbers": numbers,
@@ -92,7 +87,7 @@ def write(chapter: str, notebook: Path, numbers: dict, run_time_s: float) -> Pat
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "run time (s)": round(run_time_s, 1),
             "data": full_scale_sources(),
-            "mlcore version": __version__,
+            "mlcore version": mlcore.__version__,
             "mlcore sources (sha256)": mlcore_fingerprint(),
             "chapter code (sha256)": chapter_code_fingerprint(notebook),
             "machine": machine(),

@@ -1,14 +1,19 @@
-"""Headless Chromium driven by selenium: the one browser setup of the tests and of make_pdfs.
+"""The built book in a browser: a local server and headless Chromium (selenium), for the browser tests and PDFs.
 
 Uses Debian's ``chromium`` and ``chromium-driver`` (``CHROMIUM`` may name another
 binary); nothing is downloaded.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def binaries() -> tuple[str | None, str | None]:
@@ -42,3 +47,22 @@ def headless(*, console_log: bool = False, window: str = "1300,1000"):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(root: Path):
+    """Yield the base URL of a throw-away HTTP server for ``root`` on a free loopback port."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,53 @@
+"""Numbers in the prose, for both readers of a chapter: the built book and JupyterLab.
+
+One notebook, two readers — the pieces, all in this package:
+
+* :func:`glue` (here) publishes a computed text under a name, for MyST-NB and as a
+  variable of the kernel;
+* :mod:`textbook.sphinx.jupyter_reader` makes the book paste it where the prose says
+  ``{eval}`name```, and turns caption cells into numbered figures;
+* :mod:`textbook.jupyterlab` stores the same texts in each markdown cell's
+  ``user_expressions`` (what jupyterlab-myst shows before a run) and writes the
+  appendix of equations and works cited that JupyterLab cannot resolve by itself.
+"""
+from __future__ import annotations
+
+from ._state import remember
+from .regression import DEFAULT, Tolerance
+
+#: Names glue() has defined in the kernel, for the life of the kernel: running the chapter
+#: again (Run All twice, without a restart) redefines them, which is not shadowing.
+_PUBLISHED: set[str] = set()
+
+
+def glue(name: str, text, *, tol: Tolerance | None = DEFAULT) -> None:
+    """Publish ``text`` (a formatted number or sentence) under ``name`` and record it for regression checks.
+
+    The prose shows it with ``{eval}`name```: the book build pastes the glued text
+    (:mod:`textbook.sphinx.jupyter_reader`), and JupyterLab (jupyterlab-myst) evaluates ``name``
+    in the kernel, where this function also defines it as a variable.
+    ``tol=None`` shows it without recording it (timings, machine-dependent values).
+    """
+    from myst_nb import glue as myst_glue
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier (the prose evaluates it); received {name!r}")
+    text = str(text)
+    myst_glue(name, text, display=False)
+    _define_in_kernel(name, text)
+    if tol is not None:
+        remember(name, text, tol)
+
+
+def _define_in_kernel(name: str, text: str) -> None:
+    """Make ``name`` a variable of the notebook's namespace, refusing to replace one the chapter defined."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    if name in shell.user_ns and name not in _PUBLISHED:
+        raise ValueError(f"glue name {name!r} is already a variable of this notebook; choose another name")
+    shell.user_ns[name] = text
+    _PUBLISHED.add(name)

@@ -1,0 +1,1 @@
+"""The book build's Sphinx extensions (listed in ``_config.yml``)."""
