@@ -270,7 +270,7 @@ def load_cifar10(*, progress="auto") -> ImageData:
     archive_path = root / CIFAR10_URL.rsplit("/", 1)[-1]
     if not archive_path.exists() and all((folder / name).is_file() for name in CIFAR10_FILES):
         data = load_cifar10_from(folder)
-        check_cifar10_structure(data, folder)
+        validate_cifar10_structure(data, folder)
         data.source = (f"CIFAR-10 binary version, an extracted copy without its archive ({folder.parent.name}/"
                        f"{folder.name}): structure checked, bytes not verified")
         _FULL_SCALE_SOURCES["CIFAR-10"] = {"source": data.source, "read from": config.data_dir_description(),
@@ -315,7 +315,7 @@ def _cifar10_from_image_folders(root: Path, progress: bool) -> ImageData:
     return ImageData(read.X["train"], read.y["train"], read.X["test"], read.y["test"], source=source)
 
 
-def check_cifar10_structure(data: ImageData, folder) -> None:
+def validate_cifar10_structure(data: ImageData, folder) -> None:
     """50 000 + 10 000 images of 3 072 bytes, 5 000 / 1 000 of each of the ten classes."""
     for part, X, y, per_class in (("training", data.X_train, data.y_train, 5_000),
                                   ("test", data.X_test, data.y_test, 1_000)):

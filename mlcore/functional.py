@@ -17,7 +17,7 @@ def sigmoid(x):
     Uses the identity ``sigmoid(x) = (1 + tanh(x / 2)) / 2``: ``tanh`` saturates
     at ±1, so ``sigmoid(±1e4)`` is exactly 1 or 0 with no overflow warning.
     """
-    return _sigmoid(_checked(x))
+    return _sigmoid(_validated(x))
 
 
 def _sigmoid(x):
@@ -29,7 +29,7 @@ def _sigmoid(x):
     return out
 
 
-def _checked(x, name: str = "x", *, at_least_1d: bool = False):
+def _validated(x, name: str = "x", *, at_least_1d: bool = False):
     """A finite float array (lists converted, integers cast to float64), or a clear error.
 
     ``at_least_1d``: the softmax family needs an axis with at least one entry.
@@ -42,18 +42,18 @@ def _checked(x, name: str = "x", *, at_least_1d: bool = False):
 
 def log_sigmoid(x):
     """``log(sigmoid(x))`` computed as ``-log(1 + exp(-x))`` without overflow."""
-    x = _checked(x)
+    x = _validated(x)
     return -np.logaddexp(0.0, -x)
 
 
 def tanh(x):
     """Hyperbolic tangent, elementwise (NumPy's, re-exported for symmetry)."""
-    return np.tanh(_checked(x))
+    return np.tanh(_validated(x))
 
 
 def relu(x):
     """``max(x, 0)``, elementwise."""
-    return np.maximum(_checked(x), 0)
+    return np.maximum(_validated(x), 0)
 
 
 def log_softmax(z, axis: int = -1):
@@ -63,7 +63,7 @@ def log_softmax(z, axis: int = -1):
     log-sum-exp never overflows; at least one term equals 1, so it never
     underflows to ``log 0`` either.
     """
-    z = _checked(z, "z", at_least_1d=True)
+    z = _validated(z, "z", at_least_1d=True)
     return _log_softmax(z, _axis(z, axis))
 
 
@@ -85,7 +85,7 @@ def _axis(z, axis) -> int:
 
 def softmax(z, axis: int = -1):
     """Softmax over ``axis``: ``exp(z_i) / sum_j exp(z_j)``; rows sum to 1."""
-    z = _checked(z, "z", at_least_1d=True)
+    z = _validated(z, "z", at_least_1d=True)
     axis = _axis(z, axis)
     e = np.exp(z - np.maximum.reduce(z, axis=axis, keepdims=True))
     e /= np.add.reduce(e, axis=axis, keepdims=True)

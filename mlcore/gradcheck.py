@@ -113,7 +113,7 @@ def check_model(model, X, y, loss, penalty=None, *, h: float = 1e-5, floor: floa
     from .model import Sequential
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be an mlcore Sequential; received {type(model).__name__}")
-    X = np.array(model.check_inputs(X), dtype=np.float64)
+    X = np.array(model.validate_inputs(X), dtype=np.float64)
     y = model.validate_targets(y)
     model.astype(np.float64)
     model.loss_and_gradients(X, y, loss, penalty)

@@ -159,7 +159,7 @@ class Sequential:
         """Predicted labels ``(N,)`` from logits: argmax, or logit > 0 for sigmoid output."""
         return self.link.labels_from_logits(logits)
 
-    def check_inputs(self, X, name: str = "X") -> np.ndarray:
+    def validate_inputs(self, X, name: str = "X") -> np.ndarray:
         """``X`` as a 2-D finite array of the model's dtype and input width, or a clear error."""
         X = as_float_array(X, name, ndim=2, dtype=self.dtype)
         width = self.in_features
@@ -173,8 +173,8 @@ class Sequential:
         return self.link.validate_targets(y, name, self.out_features, self.dtype)
 
     def validate_data(self, X, y, x_name: str = "X", y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`check_inputs` and :meth:`validate_targets`, with matching row counts."""
-        X = self.check_inputs(X, x_name)
+        """:meth:`validate_inputs` and :meth:`validate_targets`, with matching row counts."""
+        X = self.validate_inputs(X, x_name)
         y = self.validate_targets(y, y_name)
         require_same_rows(X, y, x_name, y_name)
         return X, y
@@ -216,7 +216,7 @@ class Sequential:
     # -- prediction --------------------------------------------------------------------
     def predict_proba(self, X, batch_size: int = 4096) -> np.ndarray:
         """Class probabilities in evaluation mode: ``(N, C)``, or ``(N,)`` for sigmoid output."""
-        X = self.check_inputs(X)
+        X = self.validate_inputs(X)
         require_integer(batch_size, "batch_size")
         with self.evaluating():
             chunks = [self.forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)]
@@ -224,7 +224,7 @@ class Sequential:
 
     def predict(self, X, batch_size: int = 4096) -> np.ndarray:
         """Predicted class labels ``(N,)``: argmax, or logit > 0 (probability > 0.5) for sigmoid output."""
-        X = self.check_inputs(X)
+        X = self.validate_inputs(X)
         require_integer(batch_size, "batch_size")
         with self.evaluating():
             return np.concatenate([self.labels_from_logits(self.forward(X[i:i + batch_size]))

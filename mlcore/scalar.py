@@ -210,7 +210,7 @@ class ScalarNetwork:
         for i, t in enumerate(labels):
             if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < n_out:
                 raise ValueError(f"targets[{i}] must be an int class index in [0, {n_out}); received {t!r}")
-        indices = range(len(rows)) if order is None else _checked_order(order, len(rows))
+        indices = range(len(rows)) if order is None else _validated_order(order, len(rows))
         losses, last_good = [], self._state()
         bar = _progress.bar(len(indices), show_bar, unit="example")
         try:
@@ -266,7 +266,7 @@ def _real_list(values, name: str, *, depth: int) -> list:
     return out
 
 
-def _checked_order(order, n: int) -> list:
+def _validated_order(order, n: int) -> list:
     indices = list(order)
     for i, k in enumerate(indices):
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < n:

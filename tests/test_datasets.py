@@ -206,15 +206,15 @@ def test_circles():
 
 
 def test_cifar10_structure_check_accepts_the_layout_and_refuses_wrong_class_counts():
-    from mlcore.datasets import check_cifar10_structure
+    from mlcore.datasets import validate_cifar10_structure
     y_train, y_test = np.repeat(np.arange(10), 5_000), np.repeat(np.arange(10), 1_000)
     data = m.ImageData(np.zeros((50_000, 3072), np.uint8), y_train, np.zeros((10_000, 3072), np.uint8), y_test,
                        source="layout")
-    check_cifar10_structure(data, "copy")
+    validate_cifar10_structure(data, "copy")
     data.y_test = y_test.copy()
     data.y_test[0] = 1                                   # 999 of class 0, 1 001 of class 1
     with pytest.raises(ValueError, match=r"copy: the test batches hold 10000 images with class counts \[999, 1001"):
-        check_cifar10_structure(data, "copy")
+        validate_cifar10_structure(data, "copy")
 
 
 def test_an_extracted_cifar10_copy_is_used_without_download_and_called_unverified(tmp_path, monkeypatch):
