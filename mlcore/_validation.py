@@ -1,15 +1,36 @@
-"""Argument checks shared by the public functions of mlcore.
+"""Argument validation shared by the public functions of mlcore.
 
-Every check raises ``TypeError`` or ``ValueError`` whose message names the
+Every validator raises ``TypeError`` or ``ValueError`` whose message names the
 argument, says what was expected and shows what was received, so that a reader
 who pastes their own arrays learns at once what is wrong.
+
+Inside :func:`mlcore.fit` the data have been validated once, whole, before the first
+step, and every other input a layer receives is another layer's output; there
+(:func:`batches_validated_upstream`) layers and losses do not re-scan their float inputs
+on every batch.  Divergence is still caught where it shows: non-finite logits give a
+non-finite loss, which the loss refuses, and fit's guard restores the last good state.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+import threading
 
 import numpy as np
+
+_upstream = threading.local()
+
+
+@contextlib.contextmanager
+def batches_validated_upstream():
+    """Within this block (one thread), :func:`as_batch` passes float arrays through unscanned."""
+    previous = getattr(_upstream, "validated", False)
+    _upstream.validated = True
+    try:
+        yield
+    finally:
+        _upstream.validated = previous
 
 
 def _describe(value) -> str:
@@ -155,8 +176,14 @@ def require_same_rows(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: s
 
 
 def as_batch(value, name: str) -> np.ndarray:
-    """A layer's input: float arrays pass untouched (the hot path); anything else
-    goes through :func:`as_float_array` (lists converted, strings refused)."""
+    """A layer's (or a loss's) input: float arrays pass untouched (the hot path); anything else
+    goes through :func:`as_float_array` (lists converted, strings refused).
+
+    Float arrays are scanned for NaN and infinity, except inside
+    :func:`batches_validated_upstream`.
+    """
+    if type(value) is np.ndarray and value.dtype.kind == "f" and getattr(_upstream, "validated", False):
+        return value
     if not (type(value) is np.ndarray and value.dtype.kind == "f"):
         value = as_float_array(value, name, finite=False, allow_empty=True)
     if not _all_finite(value):

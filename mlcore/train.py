@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import _blas, _progress
-from ._validation import _describe, require_callable, require_choice, require_flag, require_integer, require_positive, require_seed
+from ._validation import _describe, batches_validated_upstream, require_callable, require_choice, require_flag, require_integer, require_positive, require_seed
 from .model import Sequential
 from .optim import Optimizer
 
@@ -148,7 +148,7 @@ def fit(model: Sequential, X, y, *, optimizer: Optimizer, epochs: int, batch_siz
     step = 0
     model.train()
     try:
-        with _progress_bar(plan) as bar, _blas.threads_limited_for(plan.batch_size), \
+        with _progress_bar(plan) as bar, _blas.threads_limited_for(plan.batch_size), batches_validated_upstream(), \
                 np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(plan.epochs):
                 history.lr.append(optimizer.lr)

@@ -448,3 +448,19 @@ def test_history_plot_names_the_training_curves_as_asked():
     m.plots.training_history(hist, axes, train_label="training (last batch)")
     assert [t.get_text() for t in axes[1].get_legend().get_texts()] == ["training (last batch)", "validation"]
     plt.close(fig)
+
+
+def test_layers_scan_their_inputs_except_inside_fit_where_the_data_were_validated_once():
+    from mlcore._validation import batches_validated_upstream
+    layer, bad = m.Linear(3, 2, seed=0), np.array([[0.0, np.nan, 1.0]], dtype=np.float32)
+    with pytest.raises(FloatingPointError, match="x must be finite"):
+        layer.forward(bad)
+    with batches_validated_upstream():
+        assert np.isnan(layer.forward(bad)).any()             # not scanned again inside fit
+        with pytest.raises(FloatingPointError, match="the loss is nan"):
+            m.SoftmaxCrossEntropy().forward(layer.forward(bad), np.array([1]))   # divergence still caught
+    with pytest.raises(FloatingPointError, match="x must be finite"):
+        layer.forward(bad)                                     # restored after the block
+    model = m.Sequential(m.Linear(3, 2, seed=0))
+    with pytest.raises(ValueError, match="X must be finite"):                # fit validates the data up front
+        m.fit(model, bad, np.array([1]), optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=1)
