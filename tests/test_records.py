@@ -182,3 +182,38 @@ def test_full_scale_smoke_run_records_and_the_offline_build_shows_it(tmp_path, m
     assert "stale: recorded before a change to this chapter&#x27;s code" in html or \
         "stale: recorded before a change to this chapter's code" in html
     assert accuracy not in html
+
+
+def test_the_scoreboard_shows_each_reported_number_beside_the_record_and_follows_it(tmp_path, monkeypatch):
+    """The intro page's scoreboard reads the records: a changed record changes it; a stale one says so."""
+    import shutil
+    from textbook import scoreboard
+    records_dir = tmp_path / "records"
+    shutil.copytree(settings.ROOT / "results" / "full-scale", records_dir)
+    monkeypatch.setenv(settings.RECORDS_DIR_ENV, str(records_dir))
+    monkeypatch.setattr(records, "staleness", lambda record, notebook: None)      # as if the code had not changed
+    before = {(r["chapter"], r["quantity"]): r for r in scoreboard.rows(["sapienza-aml-2021"])}
+    row = before[("sapienza-aml-2021", "Q4 the report's best network: test")]
+    assert row["report"] == "59.00 %" and row["full scale (recorded)"].endswith("%")
+    path = records_dir / "sapienza-aml-2021.json"
+    record = json.loads(path.read_text())
+    record["numbers"]["reported-vs-reproduced / Q4 the report's best network: test"]["text"] = "12.3%"
+    record["numbers"]["reported-vs-reproduced / Q4 the report's best network: test / reason"]["text"] = "seeds"
+    path.write_text(json.dumps(record))
+    after = {(r["chapter"], r["quantity"]): r for r in scoreboard.rows(["sapienza-aml-2021"])}
+    changed = after[("sapienza-aml-2021", "Q4 the report's best network: test")]
+    assert changed["full scale (recorded)"] == "12.3%" and changed["how they compare (recorded run)"] == "-46.7 points; seeds"
+    monkeypatch.undo()
+    monkeypatch.setenv(settings.RECORDS_DIR_ENV, str(records_dir))
+    monkeypatch.setattr(records, "staleness", lambda record, notebook: "stale: recorded before a change")
+    stale = scoreboard.rows(["sapienza-aml-2021"])
+    assert all(r["full scale (recorded)"] == "—" and "stale" in r["how they compare (recorded run)"] for r in stale)
+
+
+def test_the_scoreboard_verdict_computes_the_gap_and_keeps_the_runs_reason():
+    from textbook.scoreboard import verdict
+    assert verdict("97.71 %", "97.20%", "-0.51 points; a different random initial draw") == \
+        "-0.51 points; a different random initial draw"                       # the run's own gap is kept
+    assert verdict("97.71 %", "97.20%", "a different random initial draw") == "-0.5 points; a different random initial draw"
+    assert verdict("≈ 0.075", "0.067", "the training-set loss") == "the training-set loss"
+    assert verdict("55 %", "59.5%", None) == "+4.5 points"
