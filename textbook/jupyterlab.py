@@ -99,9 +99,11 @@ def appendix_source(nb, chapters: dict[str, object], bibliography) -> str | None
     cited = list(dict.fromkeys(key.strip() for keys in CITE.findall(text) for key in keys.split(",")))
     if not borrowed and not cited:
         return None
-    parts = ["## For JupyterLab readers: borrowed equations and works cited",
+    what = " and ".join(kind for kind, present in (("borrowed equations", borrowed), ("works cited", cited)) if present)
+    parts = [f"## For JupyterLab readers: {what}",
              "The book shows these where the text refers to them. JupyterLab renders each notebook on its own, "
-             "so they are repeated here; equation numbers in this notebook therefore differ from the book's."]
+             "so they are repeated here" + ("; equation numbers in this notebook therefore differ from the book's."
+                                             if borrowed else ".")]
     if borrowed:
         parts.append("**Equations from other chapters**")
         for label in borrowed:
