@@ -163,7 +163,6 @@ def test_full_data_switch(monkeypatch):
 @pytest.fixture
 def local_server(tmp_path):
     """A throw-away HTTP server on 127.0.0.1 serving ``tmp_path / "server"`` (textbook.browser.serve)."""
-    import sys
     from textbook.browser import serve
     root = tmp_path / "server"
     root.mkdir()

@@ -16,15 +16,16 @@ import html
 import re
 import unicodedata
 
-#: Chapter → the file-name prefix of its seed report in ``../shared/seeds/``.
-REPORT_OF = {"vu-amsterdam-2024": "000", "sapienza-aml-2021": "001", "vu-amsterdam-2020": "002",
-             "ntnu-tdt4265": "003", "sorbonne-rdfia": "004"}
+#: Each report chapter, in the book's order → the file-name prefix of its seed report in ``../shared/seeds/``.
+REPORT_OF = {"vu-amsterdam-2024": "000", "vu-amsterdam-2020": "002", "ntnu-tdt4265": "003",
+             "sapienza-aml-2021": "001", "sorbonne-rdfia": "004"}
 
 _QUOTE = re.compile(r'"([^"]{2,300})"|“([^”]{2,300})”')
 _VERDICT = re.compile(r"\b(identical(?:ly)?|match(?:es|ed)?|agree(?:s|d)?|exactly|confirm(?:s|ed)?|"
                       r"reproduc(?:es|ed)|the same (?:result|value|values|loss|losses|curve|curves|numbers?|"
                       r"gradients?|accuracy|accuracies|answer))\b", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:e[-+−]?\d+)?")
+_THOUSANDS = re.compile(r"(?<=\d) (?=\d{3}\b)")      # "60 000" is 60000
 _EVAL = "\uE000"          # stands for a glued value once roles are stripped
 
 
@@ -112,11 +113,11 @@ def report_column_values(nb) -> list[tuple[str, str]]:
 
 def numbers_not_in_report(values: list[tuple[str, str]], report: str) -> list[str]:
     """Each number of the report-column ``values`` that the report does not print, as "row: number"."""
-    tokens = _NUMBER.findall(normalise(report).replace(" 000", "000"))
+    tokens = _NUMBER.findall(_THOUSANDS.sub("", normalise(report)))
     printed = {n.replace(",", "") for n in tokens} | {n.replace(",", ".") for n in tokens}      # 97,71 is 97.71
     missing = []
     for row, value in values:
-        for number in _NUMBER.findall(normalise(value).replace(" 000", "000").replace(" 600", "600")):
+        for number in _NUMBER.findall(_THOUSANDS.sub("", normalise(value))):
             if number.replace(",", "") not in printed:
                 missing.append(f"{row}: {number}")
     return missing

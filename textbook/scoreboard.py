@@ -16,7 +16,7 @@ from .settings import CHAPTERS_DIR
 from .tables import REPORTED_VS_REPRODUCED
 
 #: The chapters with a report, in the book's order.
-CHAPTERS = ("vu-amsterdam-2024", "vu-amsterdam-2020", "ntnu-tdt4265", "sapienza-aml-2021", "sorbonne-rdfia")
+CHAPTERS = tuple(claims.REPORT_OF)
 _PERCENT = re.compile(r"^\s*[≈~]?\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 

@@ -29,10 +29,11 @@ import nbformat
 from mlcore import config
 from mlcore.datasets import CIFAR10_FILES, CIFAR10_IMAGE_SPLITS, CIFAR10_URL
 from textbook import settings
+from textbook.claims import REPORT_OF
 from textbook.execute import execute, read
 
 #: Chapters whose numbers depend on the data scale (foundations uses none).
-SCALED_CHAPTERS = ("vu-amsterdam-2024", "vu-amsterdam-2020", "ntnu-tdt4265", "sorbonne-rdfia", "sapienza-aml-2021")
+SCALED_CHAPTERS = tuple(REPORT_OF)
 CELL_TIMEOUT_S = 4 * 3600
 
 
