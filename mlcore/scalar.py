@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import random
 from dataclasses import dataclass
 
@@ -117,14 +118,15 @@ class ScalarNetwork:
         return self._forward(self._validate_example(x, target), target)
 
     def _forward(self, x: Vector, target: int) -> ScalarForward:
-        n_in, n_hidden, n_out = self.sizes
-        k = [self.b[j] + sum(x[i] * self.W[i][j] for i in range(n_in)) for j in range(n_hidden)]
+        # k_j = b_j + Σ_i x_i W_ij, summed in the order of i; zip(*W) walks W's columns.
+        k = [bj + sum(map(operator.mul, x, column)) for bj, column in zip(self.b, zip(*self.W))]
         h = [scalar_sigmoid(kj) for kj in k]
-        o = [self.c[m] + sum(h[j] * self.V[j][m] for j in range(n_hidden)) for m in range(n_out)]
-        y = scalar_softmax(o)
+        o = [cm + sum(map(operator.mul, h, column)) for cm, column in zip(self.c, zip(*self.V))]
         top = max(o)
-        log_norm = top + math.log(sum(math.exp(om - top) for om in o))
-        loss = log_norm - o[target]          # -log y[target], without taking log of y
+        exps = [math.exp(om - top) for om in o]
+        total = sum(exps)
+        y = [e / total for e in exps]                  # scalar_softmax(o), sharing its sum
+        loss = (top + math.log(total)) - o[target]     # -log y[target], without taking log of y
         return ScalarForward(k=k, h=h, o=o, y=y, loss=loss)
 
     def backward(self, x: Vector, target: int, fwd: ScalarForward) -> ScalarGradients:
@@ -160,25 +162,50 @@ class ScalarNetwork:
         return ScalarGradients(dy=dy, do=do, dV=dV, dc=dc, dh=dh, dk=dk, dW=dW, db=db)
 
     def _sgd_step(self, grads: ScalarGradients, lr: float) -> None:
-        for row, grow in zip(self.W, grads.dW):
-            for j, g in enumerate(grow):
-                row[j] -= lr * g
-        for j, g in enumerate(grads.db):
-            self.b[j] -= lr * g
-        for row, grow in zip(self.V, grads.dV):
-            for m, g in enumerate(grow):
-                row[m] -= lr * g
-        for m, g in enumerate(grads.dc):
-            self.c[m] -= lr * g
+        # New lists, not updates in place: the lists they replace are the state before
+        # the step, which train_epoch keeps (without copying) to undo a diverged step.
+        self.W = [[w - lr * g for w, g in zip(row, grow)] for row, grow in zip(self.W, grads.dW)]
+        self.b = [v - lr * g for v, g in zip(self.b, grads.db)]
+        self.V = [[w - lr * g for w, g in zip(row, grow)] for row, grow in zip(self.V, grads.dV)]
+        self.c = [v - lr * g for v, g in zip(self.c, grads.dc)]
 
     def _train_step(self, x: Vector, target: int, lr: float) -> float:
-        fwd = self._forward(x, target)
-        self._sgd_step(self._backward(x, target, fwd), lr)
-        return fwd.loss
+        """One SGD step; returns the loss before it.
+
+        The arithmetic of ``_forward``, ``_backward`` and ``_sgd_step`` fused into one pass
+        for speed, operation for operation, so the weights come out bit for bit the same
+        (``tests/test_scalar.py`` checks it).  Two shortcuts are exact: ``do`` keeps only
+        the target's term of the Jacobian sum (every other term is ``0.0 · …``), and the
+        gradients go straight into the new weights instead of into a ``ScalarGradients``.
+        """
+        W, b, V, c = self.W, self.b, self.V, self.c
+        k = [bj + sum(map(operator.mul, x, column)) for bj, column in zip(b, zip(*W))]
+        h = [scalar_sigmoid(kj) for kj in k]
+        o = [cm + sum(map(operator.mul, h, column)) for cm, column in zip(c, zip(*V))]
+        top = max(o)
+        exps = [math.exp(om - top) for om in o]
+        total = sum(exps)
+        y = [e / total for e in exps]
+        loss = (top + math.log(total)) - o[target]
+        y_target = y[target]
+        if y_target > 0.0:
+            scale = (-1.0 / y_target) * y_target          # dl/dy_t · y_t, as in _backward
+            do = [scale * ((1.0 if i == target else 0.0) - yi) for i, yi in enumerate(y)]
+        else:
+            do = [yi - (1.0 if i == target else 0.0) for i, yi in enumerate(y)]
+        dk = [sum(map(operator.mul, do, row)) * hj * (1.0 - hj) for row, hj in zip(V, h)]
+        self.W = [[w - lr * (xi * dkj) for w, dkj in zip(row, dk)] for row, xi in zip(W, x)]
+        self.b = [bj - lr * dkj for bj, dkj in zip(b, dk)]
+        self.V = [[w - lr * (hj * dom) for w, dom in zip(row, do)] for row, hj in zip(V, h)]
+        self.c = [cm - lr * dom for cm, dom in zip(c, do)]
+        return loss
 
     def mean_loss(self, X, targets) -> float:
         """Mean loss over a data set (rows of ``X``, integer ``targets``)."""
-        return sum(self.forward(list(x), int(t)).loss for x, t in zip(X, targets)) / len(X)
+        rows, labels = self._validated_data(X, targets)
+        if not rows:
+            raise ValueError("X must hold at least one row; received 0 rows")
+        return sum(self._forward(x, t).loss for x, t in zip(rows, labels)) / len(rows)
 
     def predict(self, x: Vector) -> int:
         """Index of the largest logit."""
@@ -197,26 +224,14 @@ class ScalarNetwork:
         """
         require_positive(lr, "lr")
         show_bar = _progress.wanted(progress)
-        rows = _real_list(X, "X", depth=2)
-        for i, row in enumerate(rows):
-            if len(row) != self.sizes[0]:
-                raise ValueError(f"X[{i}] must have {self.sizes[0]} entries; received {len(row)}")
-        if isinstance(targets, (str, bytes)) or not hasattr(targets, "__iter__"):
-            raise TypeError(f"targets must be a list of class indices; received {type(targets).__name__}")
-        labels = list(targets)
-        if len(rows) != len(labels):
-            raise ValueError(f"X and targets must have the same length; received {len(rows)} and {len(labels)}")
-        _, _, n_out = self.sizes
-        for i, t in enumerate(labels):
-            if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < n_out:
-                raise ValueError(f"targets[{i}] must be an int class index in [0, {n_out}); received {t!r}")
+        rows, labels = self._validated_data(X, targets)
         indices = range(len(rows)) if order is None else _validated_order(order, len(rows))
-        losses, last_good = [], self._state()
+        losses, last_good = [], (self.W, self.b, self.V, self.c)
         bar = _progress.bar(len(indices), show_bar, unit="example")
         try:
             for position, n in enumerate(indices):
-                before = self._state()
-                loss = self._train_step(rows[n], int(labels[n]), lr)
+                before = (self.W, self.b, self.V, self.c)     # _sgd_step replaces, never mutates, them
+                loss = self._train_step(rows[n], labels[n], lr)
                 if not (math.isfinite(loss) and self._finite()):
                     # The loss was computed with `before`; if it is finite, `before` is good.
                     self._restore(before if math.isfinite(loss) else last_good)
@@ -232,8 +247,22 @@ class ScalarNetwork:
             bar.close()
         return losses
 
-    def _state(self):
-        return ([row[:] for row in self.W], self.b[:], [row[:] for row in self.V], self.c[:])
+    def _validated_data(self, X, targets) -> tuple[Matrix, list[int]]:
+        """Rows of ``X`` as float lists and ``targets`` as ints, every entry checked, or an error naming it."""
+        rows = _real_list(X, "X", depth=2)
+        for i, row in enumerate(rows):
+            if len(row) != self.sizes[0]:
+                raise ValueError(f"X[{i}] must have {self.sizes[0]} entries; received {len(row)}")
+        if isinstance(targets, (str, bytes)) or not hasattr(targets, "__iter__"):
+            raise TypeError(f"targets must be a list of class indices; received {type(targets).__name__}")
+        labels = list(targets)
+        if len(rows) != len(labels):
+            raise ValueError(f"X and targets must have the same length; received {len(rows)} and {len(labels)}")
+        _, _, n_out = self.sizes
+        for i, t in enumerate(labels):
+            if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < n_out:
+                raise ValueError(f"targets[{i}] must be an int class index in [0, {n_out}); received {t!r}")
+        return rows, [int(t) for t in labels]
 
     def _restore(self, state) -> None:
         W, b, V, c = state

@@ -109,3 +109,30 @@ def test_an_epoch_shows_its_progress_over_the_examples_only_when_asked(capsys):
     assert "0/3 [" in capsys.readouterr().err and shown == quiet          # the bar changes nothing
     with pytest.raises(TypeError, match="progress must be True or False; received"):
         net.train_epoch(rows, targets, 0.1, progress="yes")
+
+
+@pytest.mark.parametrize("seed, lr, std", [(0, 0.05, 1.0), (1, 2.0, 8.0)])
+def test_a_training_step_is_forward_backward_and_sgd_bit_for_bit(seed, lr, std):
+    """train_epoch fuses the three passes for speed; its weights and losses must be the very
+    floats that forward, backward and a plain SGD update give, example after example.
+    std=8 with lr=2 saturates softmax, so the exact-zero ends of the Jacobian are exercised."""
+    rng = np.random.default_rng(seed)
+    X, t = (rng.normal(size=(300, 2)) * 3).tolist(), rng.integers(0, 2, 300).tolist()
+    fused = m.ScalarNetwork.random(seed=seed, std=std)
+    by_hand = m.ScalarNetwork.random(seed=seed, std=std)
+    losses = fused.train_epoch(X, t, lr)
+    for x, target, loss in zip(X, t, losses):
+        fwd = by_hand.forward(x, target)
+        g = by_hand.backward(x, target, fwd)
+        assert fwd.loss == loss
+        by_hand.W = [[w - lr * d for w, d in zip(row, drow)] for row, drow in zip(by_hand.W, g.dW)]
+        by_hand.b = [v - lr * d for v, d in zip(by_hand.b, g.db)]
+        by_hand.V = [[w - lr * d for w, d in zip(row, drow)] for row, drow in zip(by_hand.V, g.dV)]
+        by_hand.c = [v - lr * d for v, d in zip(by_hand.c, g.dc)]
+    assert (fused.W, fused.b, fused.V, fused.c) == (by_hand.W, by_hand.b, by_hand.V, by_hand.c)
+    assert fused.mean_loss(X, t) == sum(by_hand.forward(x, y).loss for x, y in zip(X, t)) / len(X)
+
+
+def test_mean_loss_refuses_an_empty_data_set():
+    with pytest.raises(ValueError, match="X must hold at least one row; received 0 rows"):
+        m.ScalarNetwork.assignment_example().mean_loss([], [])
