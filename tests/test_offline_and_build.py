@@ -79,7 +79,7 @@ def broken_book(tmp_path):
         title: broken
         only_build_toc_files: true
         execute:
-          execute_notebooks: force
+          execute_notebooks: cache          # the book's own mode (_config.yml)
           allow_errors: false
         sphinx:
           config:

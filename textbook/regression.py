@@ -108,15 +108,22 @@ def record_run(notebook: str | None = None) -> None:
         path = records.write(chapter, Path(notebook), record["numbers"], time.perf_counter() - RUN["started"])
         print(f"full-scale record written: {path.parent.name}/{path.name}")
     if comparing:
-        stored = stored_record(Path(notebook))
-        if stored is None or stored["scale"] != scale:
-            print(f"no stored record at {scale} scale for {notebook}: nothing to compare")
-            return
-        drifts = compare(stored["numbers"], record["numbers"])
-        if drifts:
-            raise AssertionError(f"{notebook}: {len(drifts)} reproduced value(s) drifted from the stored run:\n  "
-                                 + "\n  ".join(drifts))
-        print(f"all {len(stored['numbers'])} stored values reproduced within their tolerances")
+        print(check_against_stored(Path(notebook), record))
+
+
+def check_against_stored(notebook: Path, record: dict) -> str:
+    """Compare a run's ``record`` with the one stored in ``notebook``: a one-line verdict, or AssertionError.
+
+    The error names the chapter and, for each drifted quantity, both values and the tolerance.
+    """
+    stored = stored_record(notebook)
+    if stored is None or stored["scale"] != record["scale"]:
+        return f"no stored record at {record['scale']} scale for {notebook.name}: nothing to compare"
+    drifts = compare(stored["numbers"], record["numbers"])
+    if drifts:
+        raise AssertionError(f"{notebook.name}: {len(drifts)} reproduced value(s) drifted from the stored run:\n  "
+                             + "\n  ".join(drifts))
+    return f"all {len(stored['numbers'])} stored values reproduced within their tolerances"
 
 
 def stored_record(path: Path) -> dict | None:

@@ -19,6 +19,8 @@ CHAPTERS_DIR = ROOT / "chapters"
 BIBLIOGRAPHY = ROOT / "references.bib"
 #: The project's data cache (git-ignored; see data/README.md).
 DATA_DIR = ROOT / "data"
+#: A folder whose ``sitecustomize`` refuses network connections; offline kernels start with it on PYTHONPATH.
+OFFLINE_GUARD = ROOT / "tests" / "offline"
 
 COMPARE_ENV = "TEXTBOOK_COMPARE_STORED"
 RECORDS_DIR_ENV = "TEXTBOOK_RECORDS_DIR"
