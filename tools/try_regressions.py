@@ -8,7 +8,7 @@ Usage (from the project root, with the book's environment active; takes about
     python tools/try_regressions.py --chapters-only    # only what the chapters' checks see
 
 For each regression the script edits one line of mlcore in the working tree, runs
-``pytest -x`` over the unit tests and then over the chapters (nbval re-executes them
+``pytest -x`` over the unit tests and then over the chapters (nbval executes them
 and their last cell compares every reproduced number with the stored run), prints
 the first failing test and the drifted quantities, and puts the line back.  A
 regression that neither stage catches is reported as MISSED and makes the script
@@ -60,8 +60,10 @@ def run(name: str, path: str, before: str, after: str, occurrences: int = 1, *, 
     try:
         for stage in stages:
             start = time.perf_counter()
+            # --execute-chapters: the regression must reach the chapters through live kernels
+            # (the changed mlcore already invalidates the build's executions; this says so).
             result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                                     *STAGES[stage]], cwd=ROOT, capture_output=True, text=True)
+                                     "--execute-chapters", *STAGES[stage]], cwd=ROOT, capture_output=True, text=True)
             caught |= result.returncode != 0
             report(name, stage, result, time.perf_counter() - start)
     finally:
