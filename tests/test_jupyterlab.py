@@ -117,10 +117,19 @@ def test_chapter_reads_in_jupyterlab(lab, browser, chapter):
         WebDriverWait(browser, 60).until(lambda d: d.execute_script(count_images) >= figures)
     except Exception:
         pass                              # reported by the assertion below, with the count
-    time.sleep(2)                         # let the markdown renderer finish its last cells
+    expected = _evaluated_texts(nb)
+    notebook_text = ("return document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')"
+                     ".innerText")
+
+    def shown(driver) -> str:
+        return " ".join(driver.execute_script(notebook_text).split())
+
+    try:                                  # the markdown renderer finishes its last cells (slower on a busy machine)
+        WebDriverWait(browser, 30).until(lambda d: all(value in shown(d) for value in expected))
+    except Exception:
+        pass                              # reported by the assertion below, with the values missing
     images = browser.execute_script(count_images)
-    text = " ".join(browser.execute_script(
-        "return document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').innerText").split())
+    text = shown(browser)
     browser.execute_script("const i = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
                            ".jp-OutputArea img'); if (i) i.scrollIntoView({block: 'start'});")
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -129,7 +138,7 @@ def test_chapter_reads_in_jupyterlab(lab, browser, chapter):
     assert images >= figures, f"{images} images shown, the book has {figures} figures"
     raw = [pattern for pattern in RAW_MYST if pattern in text]
     assert raw == [], f"MyST source shown raw or not understood: {raw}"
-    missing = [value for value in _evaluated_texts(nb) if value not in text]
+    missing = [value for value in expected if value not in text]
     assert missing == [], f"numbers of the prose not shown: {missing[:5]}"
     prose = browser.execute_script("return [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
                                    ".jp-MarkdownCell')].map(c => c.innerText).join(' ')")
