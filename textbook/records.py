@@ -60,8 +60,13 @@ def machine() -> dict:
     """The facts about this machine that bear on speed and rounding (no paths, no names)."""
     import numpy as np
     from threadpoolctl import threadpool_info
-    blas = [f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('num_threads')} threads)"
-            for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    # The kernel family OpenBLAS chose for this processor (Haswell, SkylakeX, ...) sets the rounding of every
+    # product, so a chaotic run (a large step) can end elsewhere on another kind of machine.
+    blas = [f"{lib.get('internal_api')} {lib.get('version')}"
+            + (f" {lib['architecture']} kernels" if lib.get("architecture") else "")
+            + f" ({lib.get('num_threads')} threads)"
+            for lib in sorted(threadpool_info(), key=lambda lib: lib.get("filepath", ""))
+            if lib.get("user_api") == "blas"]
     return {"cpus": os.cpu_count(), "processor": _processor(), "system": f"{platform.system()} {platform.machine()}",
             "python": platform.python_version(), "numpy": np.__version__, "blas": ", ".join(blas) or "unknown"}
 
