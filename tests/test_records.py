@@ -217,3 +217,17 @@ def test_the_scoreboard_verdict_computes_the_gap_and_keeps_the_runs_reason():
     assert verdict("97.71 %", "97.20%", "a different random initial draw") == "-0.5 points; a different random initial draw"
     assert verdict("≈ 0.075", "0.067", "the training-set loss") == "the training-set loss"
     assert verdict("55 %", "59.5%", None) == "+4.5 points"
+
+
+def test_the_scoreboard_lists_every_row_where_the_report_prints_a_number_or_makes_a_claim():
+    """Claims without digits stay (Sorbonne's, NTNU's 4e); rows where the report printed nothing are left out."""
+    from textbook import scoreboard
+    shown = {(r["chapter"], r["quantity"]): r["report"] for r in scoreboard.rows()}
+    assert shown[("ntnu-tdt4265", "4e: ‖w‖ falls with λ")] == "yes (text and figure)"
+    assert shown[("sorbonne-rdfia", "Q10: one example per update")] == 'the path "could be unstable"'
+    assert ("sapienza-aml-2021", "Q4 two-layer network in PyTorch: validation") in shown        # shown as not run
+    assert ("vu-amsterdam-2024", "scalar network: loss") not in shown                         # "not printed"
+    assert ("vu-amsterdam-2020", "synthetic: a model that ignores x, epoch 50 (train / validation)") not in shown
+    assert ("ntnu-tdt4265", "2d: where early stopping ends, watching the validation loss (the assignment's rule)") \
+        not in shown                                                                          # "not run" by the report
+    assert not any(report.startswith(("—", "not printed", "figure only", "not run")) for report in shown.values())

@@ -1,4 +1,4 @@
-"""The book's first table: every number a report prints beside its recorded full-scale reproduction.
+"""The book's first table: each report's numbers and claims beside their recorded full-scale reproduction.
 
 Rows come from each chapter's stored reported-vs-reproduced table (the report's column) and
 values from the chapter's full-scale record (:mod:`textbook.records`): a changed record
@@ -20,15 +20,21 @@ CHAPTERS = tuple(claims.REPORT_OF)
 _PERCENT = re.compile(r"^\s*[≈~]?\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
+#: What a chapter's table puts in the report's column when the report printed nothing to compare.
+_NOTHING_PRINTED = ("—", "not printed", "not run", "figure only")
+
+
 def _report_rows(notebook: Path) -> list[tuple[str, str]]:
-    """``(row, the report's value)`` of the chapter's stored reported-vs-reproduced table, where the report prints a number."""
+    """``(row, the report's value)`` of the chapter's stored reported-vs-reproduced table, for every row
+    in which the report prints a number or makes a claim."""
     nb = nbformat.read(notebook, as_version=4)
     for table in claims.stored_tables(nb):
         header = table[0] if table else []
         if any(name.startswith("full scale") for name in header):
             column = next(i for i, name in enumerate(header) if name.startswith("report"))
             return [(row[0], row[column]) for row in table[1:]
-                    if len(row) > column and re.search(r"\d", row[column]) and row[0] != "quantity"]
+                    if len(row) > column and row[0] != "quantity" and row[column].strip()
+                    and not row[column].strip().startswith(_NOTHING_PRINTED)]
     return []
 
 
