@@ -46,7 +46,8 @@ def _chapter(chapter: str):
 @pytest.mark.parametrize("chapter", sorted(claims.REPORT_OF))
 def test_every_quotation_is_the_reports_own_words(chapter):
     nb = _chapter(chapter)
-    missing = claims.misquotations(claims.prose(nb) + "\n" + claims.table_text(nb), _report(chapter))
+    text = "\n".join((claims.prose(nb), claims.glued_text(nb), claims.table_text(nb)))
+    missing = claims.misquotations(text, _report(chapter))
     assert not missing, f"{chapter}: quoted, but not in report {claims.REPORT_OF[chapter]}: {missing}"
 
 
@@ -77,6 +78,15 @@ REPORT = "The final loss is around 0.075. It is seen that a lower learning rate 
 def test_an_injected_misquote_is_found_and_a_faithful_quote_passes():
     text = 'The report says "a lower learning rate performs better both on the training set" and "lower rates win".'
     assert claims.misquotations(text, REPORT) == ["lower rates win"]
+
+
+def test_a_misquote_in_a_glued_sentence_is_found():
+    from textbook.prose import GLUE_PREFIX
+    cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={GLUE_PREFIX + "text/plain": repr('it judged that "lower rates win"')})])
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert claims.glued_text(nb) == 'it judged that "lower rates win"'
+    assert claims.misquotations(claims.glued_text(nb), REPORT) == ["lower rates win"]
 
 
 def test_an_injected_typed_verdict_is_found_and_a_glued_one_passes():

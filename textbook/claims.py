@@ -1,7 +1,7 @@
 """What a chapter says about its report, checked against the report's text.
 
-* **Quotations.**  Every phrase in double quotes in a chapter's prose and tables is the report's own
-  words: :func:`misquotations` lists those the report does not contain (whitespace, line-end
+* **Quotations.**  Every phrase in double quotes in a chapter's prose, its glued sentences and its
+  tables is the report's own words: :func:`misquotations` lists those the report does not contain (whitespace, line-end
   hyphenation, typographic quotes, ligatures and case normalised).
 * **Numbers credited to a report.**  Every number in the "report …" column of a chapter's
   stored tables is printed in the report: :func:`numbers_not_in_report`.
@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import ast
 import html
 import re
 import unicodedata
@@ -100,6 +101,19 @@ def stored_tables(nb) -> list[list[list[str]]]:
 def table_text(nb) -> str:
     """The text of every stored table cell, one cell per line (for its quotations)."""
     return "\n".join(cell for table in stored_tables(nb) for row in table for cell in row)
+
+
+def glued_text(nb) -> str:
+    """The text of every value the chapter glued (what its ``{eval}`name``` shows), one value per line."""
+    from .prose import GLUE_PREFIX
+    values = []
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            shown = output.get("data", {}).get(GLUE_PREFIX + "text/plain")
+            if shown is not None:
+                shown = "".join(shown)
+                values.append(ast.literal_eval(shown) if shown[:1] in "'\"" else shown)     # the repr of a str
+    return "\n".join(values)
 
 
 def report_column_values(nb) -> list[tuple[str, str]]:
