@@ -6,6 +6,7 @@ mlcore computes; this package presents, records and checks what the chapters com
 * :mod:`~textbook.prose`: numbers in the prose, for both readers (the built book and
   JupyterLab; the module says where the other pieces of that support live);
 * :mod:`~textbook.tables`: tables of reproduced numbers, with the recorded full-scale column;
+* :mod:`~textbook.printed`: a report's printed numbers set against ours (rounded or cut at its digits);
 * :mod:`~textbook.regression`: tolerances, and the record of a run compared with the stored one;
 * :mod:`~textbook.records`: full-scale runs recorded with their provenance;
 * :mod:`~textbook.jupyterlab`: what a saved notebook carries for JupyterLab readers;
@@ -19,14 +20,14 @@ A chapter uses it as ``import textbook as book`` and ``from textbook import glue
 from mlcore import config as _mlcore_config
 
 from .chapter import data_note, figure, setup
-from .prose import glue
+from .prose import glue, listed
 from .regression import DEFAULT, Tolerance, accuracy, points, record_run
 from .tables import REPORTED_VS_REPRODUCED, table
-from . import settings
+from . import printed, settings
 
 # Data the chapters and tools read or download go to the project's data/ cache, unless
 # MLCORE_DATA_DIR names another folder.
 _mlcore_config.use_default_data_dir(settings.DATA_DIR, "the project's data cache (data/)")
 
-__all__ = ["DEFAULT", "REPORTED_VS_REPRODUCED", "Tolerance", "accuracy", "data_note", "figure", "glue", "points",
-           "record_run", "setup", "table"]
+__all__ = ["DEFAULT", "REPORTED_VS_REPRODUCED", "Tolerance", "accuracy", "data_note", "figure", "glue", "listed",
+           "points", "printed", "record_run", "setup", "table"]

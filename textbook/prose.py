@@ -43,6 +43,14 @@ def glue(name: str, text, *, tol: Tolerance | None = DEFAULT) -> None:
         remember(name, text, tol)
 
 
+def listed(items) -> str:
+    """``items`` as prose: "a", "a and b", "a, b and c"."""
+    words = [str(item) for item in items]
+    if not words:
+        raise ValueError("items must name at least one thing; received none")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _publish(name: str, text: str) -> None:
     """What ``myst_nb.glue(name, text, display=False)`` does (see :data:`GLUE_PREFIX`)."""
     from IPython.core.formatters import format_display_data

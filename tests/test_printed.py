@@ -1,0 +1,46 @@
+"""textbook.printed: the one rule for "the report's numbers are ours rounded / cut at its digits"; prose.listed."""
+import numpy as np
+import pytest
+
+from textbook import listed, printed
+
+
+def test_parse_reads_nested_lists_unicode_minus_and_the_decimals():
+    numbers, decimals = printed.parse("[[−0.4403985, 0.4403985], [0.5, 2.0]]")
+    np.testing.assert_array_equal(numbers, [-0.4403985, 0.4403985, 0.5, 2.0])
+    assert decimals == 7
+
+
+def test_rounded_cut_and_differs_are_told_apart():
+    sigma2 = 1 / (1 + np.exp(-2.0))                     # 0.88079707...
+    assert printed.how("[0.8808, 0.8808]", [sigma2, sigma2]) == "rounded"
+    assert printed.how("0.8807970", sigma2) == "cut"    # rounding gives 0.8807971
+    assert printed.how("0.8806", sigma2) == "differs"
+    assert printed.how("[0.5, 0.5]", [0.5, 0.5, 0.5]) == "differs"     # another count of numbers
+
+
+def test_reasons_name_the_digits_and_show_ours_in_the_report_layout():
+    sigma2 = 1 / (1 + np.exp(-2.0))
+    assert printed.row_reason("[0.8808, 0.8808]", [sigma2, sigma2]) == (
+        "the report's numbers are ours rounded to the 4 decimals it prints")
+    assert printed.row_reason("0.8807970", sigma2) == (
+        "the report's number is ours cut, not rounded, after the 7 decimals it prints (0.880797078 rounds to 0.8807971)")
+    assert printed.row_reason("[[0.1, 0.2]]", [[-0.0, 0.25]]) == "the report's numbers differ from ours, [[0.0, 0.2]]"
+    assert printed.layout("[−0.0]", [-1e-9]) == "[0.0]"
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match="printed must be a number or a \\(nested\\) list.*'0.5 or so'"):
+        printed.how("0.5 or so", 0.5)
+    with pytest.raises(TypeError, match="printed must be the report's text \\(str\\); received float"):
+        printed.how(0.5, 0.5)
+    with pytest.raises(ValueError, match="ours must be finite"):
+        printed.how("0.5", float("nan"))
+
+
+def test_listed_joins_as_prose():
+    assert listed(["a"]) == "a"
+    assert listed(["a", "b"]) == "a and b"
+    assert listed([1, 2, 3]) == "1, 2 and 3"
+    with pytest.raises(ValueError, match="items must name at least one thing"):
+        listed([])
