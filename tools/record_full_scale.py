@@ -70,7 +70,7 @@ def parse_args(argv: list[str]):
                     "results/full-scale/<chapter>.json (TEXTBOOK_RECORDS_DIR moves them). The stored notebooks are "
                     "left alone.",
         epilog="MLCORE_DATA_DIR names the folder that holds mnist/ and cifar10/ (without it, data are downloaded "
-               "once into data/). MNIST chapters take 12-27 minutes together, Sapienza about 34 (33-40 on these machines).")
+               "once into data/). MNIST chapters take 12-27 minutes together, Sapienza 33-46 on these machines.")
     parser.add_argument("chapters", nargs="*", metavar="CHAPTER",
                         help=f"chapters to record (default: every one whose data are present): "
                              f"{', '.join(SCALED_CHAPTERS)}")
