@@ -90,7 +90,7 @@ def _book_figures(chapter: str, nb) -> int:
     if page.is_file():
         from bs4 import BeautifulSoup
         return len(BeautifulSoup(page.read_text(), "html.parser").select("figure, div.figure"))
-    from jupyter_reader import CAPTION_LABEL
+    from textbook.sphinx.jupyter_reader import CAPTION_LABEL
     return sum(c.cell_type == "markdown" and bool(CAPTION_LABEL.match(c.source)) for c in nb.cells)
 
 
