@@ -57,15 +57,22 @@ def layout(printed: str, ours) -> str:
     return written(np.asarray(ours, dtype=float).tolist())
 
 
-def reason(printed: str, ours) -> str:
-    """How the report's value relates to ours, for a sentence whose subject is the report's value:
-    "ours rounded to the 4 decimals it prints", "ours cut, not rounded, after …" or "differs from ours, …"."""
+def _relation(printed: str, ours) -> tuple[str, str]:
+    """:func:`how` the report's value relates to ours, and the words that follow the verb saying so."""
     decimals = parse(printed)[1]
     digits = f"the {decimals} decimal{'s' * (decimals != 1)} it prints"
     first = float(_flat(ours)[0])
-    return {"rounded": f"ours rounded to {digits}",
-            "cut": f"ours cut, not rounded, after {digits} ({first:.{decimals + 2}f} rounds to {first:.{decimals}f})",
-            "differs": f"differs from ours, {layout(printed, ours)}"}[how(printed, ours)]
+    kind = how(printed, ours)
+    return kind, {"rounded": f"ours rounded to {digits}",
+                  "cut": f"ours cut, not rounded, after {digits} ({first:.{decimals + 2}f} rounds to {first:.{decimals}f})",
+                  "differs": f"from ours, {layout(printed, ours)}"}[kind]
+
+
+def reason(printed: str, ours) -> str:
+    """How the report's value relates to ours, for a sentence whose subject is the report's value:
+    "ours rounded to the 4 decimals it prints", "ours cut, not rounded, after …" or "differs from ours, …"."""
+    kind, words = _relation(printed, ours)
+    return f"differs {words}" if kind == "differs" else words
 
 
 def row_reason(printed: str, ours) -> str:
@@ -73,7 +80,6 @@ def row_reason(printed: str, ours) -> str:
     "the report's numbers are ours rounded to the 4 decimals it prints"."""
     several = parse(printed)[0].size > 1
     subject = "the report's numbers" if several else "the report's number"
-    said = reason(printed, ours)
-    if said.startswith("differs"):
-        return f"{subject} {'differ' if several else 'differs'}{said[len('differs'):]}"
-    return f"{subject} {'are' if several else 'is'} {said}"
+    kind, words = _relation(printed, ours)
+    verb = ("differ" if several else "differs") if kind == "differs" else ("are" if several else "is")
+    return f"{subject} {verb} {words}"
