@@ -225,7 +225,7 @@ def test_the_scoreboard_lists_every_row_where_the_report_prints_a_number_or_make
     shown = {(r["chapter"], r["quantity"]): r["report"] for r in scoreboard.rows()}
     assert shown[("ntnu-tdt4265", "4e: ‖w‖ falls with λ")] == "yes (text and figure)"
     assert shown[("sorbonne-rdfia", "Q10: one example per update")] == 'the path "could be unstable"'
-    assert ("sapienza-aml-2021", "Q4 two-layer network in PyTorch: validation") in shown        # run with the starter code's settings
+    assert ("sapienza-aml-2021", "Q4 two-layer network in PyTorch, read as one hidden layer of 50: validation") in shown
     assert ("vu-amsterdam-2024", "scalar network: loss") not in shown                         # "not printed"
     assert ("vu-amsterdam-2020", "synthetic: a model that ignores x, epoch 50 (train / validation)") not in shown
     assert ("ntnu-tdt4265", "2d: where early stopping ends, watching the validation loss (the assignment's rule)") \
