@@ -25,6 +25,20 @@ SYNTH_Q = {
     2022: np.array([[1.0, -0.05], [1.0, 0.4]]),   # the 2022+ revision (2024 report)
     2020: np.array([[1.0, 0.5], [1.0, 0.2]]),     # the 2020 revision (2020 report)
 }
+#: The course's rule: a point is class 1 where ``xᵀQx`` exceeds this level.
+SYNTH_LEVEL = 0.6
+
+
+def synth_quadratic(x, revision: int = 2022) -> np.ndarray:
+    """``xᵀQx`` for each point of ``x`` (..., 2): the value the course's rule compares with ``SYNTH_LEVEL``.
+
+    Returns float64 of shape ``x.shape[:-1]``.
+    """
+    require_choice(revision, "revision", SYNTH_Q)
+    x = as_float_array(x, "x", dtype=np.float64)
+    if x.shape[-1] != 2:
+        raise ValueError(f"x must hold points of 2 coordinates in its last axis; received shape {x.shape}")
+    return np.einsum("...f,fk,...k->...", x, SYNTH_Q[revision], x)
 
 
 #: More rows than any protocol uses; a larger request is a typo that would exhaust memory.
@@ -47,8 +61,7 @@ def load_synth(num_train: int = 60_000, num_val: int = 10_000, seed: int = 0, re
     require_seed(seed, "seed", allow_none=False, legacy=True)   # None would draw a different set each call
     require_choice(revision, "revision", SYNTH_Q)
     x = np.random.RandomState(seed).randn(num_train + num_val, 2)
-    q = np.einsum("bf,fk,bk->b", x, SYNTH_Q[revision], x)
-    y = (q > 0.6).astype(np.int64)
+    y = (synth_quadratic(x, revision) > SYNTH_LEVEL).astype(np.int64)
     return (x[:num_train], y[:num_train]), (x[num_train:], y[num_train:])
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_labels, require_callable, require_integer, require_real, require_same_rows
+from ._validation import (as_float_array, as_labels, require_callable, require_integer, require_positive, require_real,
+                          require_same_rows)
 
 
 def _axes(ax):
@@ -52,23 +53,35 @@ def _label_plane(ax) -> None:
         ax.set_ylabel("$x_2$")
 
 
+def region_grid(lo: float = -2.0, hi: float = 2.0, steps: int = 40):
+    """The points at which :func:`decision_regions` asks ``predict``, and which of them lie on the edge.
+
+    A ``steps × steps`` grid over ``[lo, hi)²``, ``x₁`` varying fastest. Returns
+    ``(points, on_edge)``: ``points`` float ``(steps², 2)``; ``on_edge`` bool
+    ``(steps²,)``, true for the grid's outermost ring of points.
+    """
+    if require_real(lo, "lo") >= require_real(hi, "hi"):
+        raise ValueError(f"lo must be smaller than hi; received lo={lo}, hi={hi}")
+    require_positive(steps, "steps", integer=True)
+    ticks = np.linspace(lo, hi, steps, endpoint=False)
+    gx, gy = np.meshgrid(ticks, ticks)
+    points = np.c_[gx.ravel(), gy.ravel()]
+    on_edge = np.isin(points, ticks[[0, -1]]).any(axis=1)
+    return points, on_edge
+
+
 def decision_regions(predict, X=None, y=None, ax=None, *, lo: float = -2.0, hi: float = 2.0,
                      steps: int = 40, cmap="RdYlGn"):
-    """Shade the class that ``predict`` assigns on a ``steps × steps`` grid over ``[lo, hi)²``.
+    """Shade the class that ``predict`` assigns on the :func:`region_grid` ``(lo, hi, steps)``.
 
     ``predict`` maps ``(M, 2)`` points to labels or to the probability of class 1.
     Optionally overlays the points ``X`` coloured by ``y``.
     """
     require_callable(predict, "predict", allow_none=False)
-    if require_real(lo, "lo") >= require_real(hi, "hi"):
-        raise ValueError(f"lo must be smaller than hi; received lo={lo}, hi={hi}")
-    require_integer(steps, "steps")
+    points, _ = region_grid(lo, hi, steps)
     ax = _axes(ax)
-    ticks = np.linspace(lo, hi, steps, endpoint=False)
-    gx, gy = np.meshgrid(ticks, ticks)
-    values = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()]), dtype=float).reshape(gx.shape)
-    step = (hi - lo) / steps
-    ax.imshow(values, origin="lower", extent=(lo, hi, lo, hi - step + step), cmap=cmap,
+    values = np.asarray(predict(points), dtype=float).reshape(steps, steps)
+    ax.imshow(values, origin="lower", extent=(lo, hi, lo, hi), cmap=cmap,
               vmin=0, vmax=1, alpha=0.35, interpolation="nearest", aspect="equal")
     if X is not None:
         scatter_classes(X, y, ax=ax, s=8, alpha=0.9)

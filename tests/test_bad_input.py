@@ -111,6 +111,9 @@ def test_sigmoid_model_rejects_non_binary_targets():
     (lambda: m.evaluate(m.Sequential(m.Linear(2, 2)), np.zeros((3, 2)), np.zeros(4, dtype=int)), ValueError,
      r"X and y must have the same number of rows; received 3 and 4"),
     (lambda: m.load_synth(num_train=0), ValueError, r"num_train must be finite and > 0; received 0"),
+    (lambda: m.datasets.synth_quadratic(np.zeros((4, 3))), ValueError,
+     r"x must hold points of 2 coordinates in its last axis; received shape \(4, 3\)"),
+    (lambda: m.datasets.synth_quadratic(np.zeros((4, 2)), revision=2021), ValueError, r"revision must be one of"),
     (lambda: m.Linear(2, 2, init="normal", std=-1.0), ValueError, r"std must be finite and > 0; received -1.0"),
     (lambda: m.BatchNorm1d(3).forward(np.zeros((4, 2), dtype=np.float32)), ValueError,
      r"x must have shape \(N, 3\) for BatchNorm1d\(3\); received shape \(4, 2\)"),
@@ -232,6 +235,7 @@ def test_a_failed_refit_leaves_the_estimator_unfitted():
     (lambda: m.plots.scatter_classes(np.zeros((3, 2)), [0, 1, 2]), ValueError, r"y must be < n_classes=2"),
     (lambda: m.plots.decision_regions("not a function"), TypeError, r"predict must be callable"),
     (lambda: m.plots.decision_regions(lambda p: p[:, 0], lo=1, hi=0), ValueError, r"lo must be smaller than hi"),
+    (lambda: m.plots.region_grid(steps=0), ValueError, r"steps must be finite and > 0; received 0"),
     (lambda: m.plots.confusion_heatmap([0, 1], [0, 12]), ValueError, r"y_pred must be < n_classes=10"),
     (lambda: m.plots.confusion_heatmap([0, 1], [0, 1], class_names=("cat", "dog")), ValueError,
      r"class_names must name each of the 10 classes; received 2 names"),
@@ -242,6 +246,7 @@ def test_a_failed_refit_leaves_the_estimator_unfitted():
     (lambda: m.plots.training_history(m.History(), (None, None), train_label=1), TypeError,
      r"train_label must be a string; received int"),
 ], ids=["mean_std_band", "scatter_classes", "decision_regions predict", "decision_regions lo/hi",
+        "region_grid steps",
         "confusion_heatmap", "confusion_heatmap class_names", "weight_images", "rgb_weight_images",
         "training_history", "training_history train_label"])
 def test_plot_helpers_refuse_bad_input(call, error, message):

@@ -130,6 +130,14 @@ def test_load_synth_matches_course_formula():
     np.testing.assert_array_equal(np.concatenate([y, yv]), expected)
 
 
+def test_synth_quadratic_is_the_course_form_on_any_leading_shape():
+    x = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [2.0, -1.0]]])         # (2, 2, 2)
+    # 2022: Q = [[1, -0.05], [1, 0.4]], so xᵀQx = x₁² + 0.95 x₁x₂ + 0.4 x₂².
+    np.testing.assert_allclose(m.datasets.synth_quadratic(x), [[1.0, 0.4], [2.35, 4 - 1.9 + 0.4]])
+    np.testing.assert_allclose(m.datasets.synth_quadratic(x[0, 0], revision=2020), 1.0)
+    assert m.datasets.SYNTH_LEVEL == 0.6
+
+
 def test_load_synth_revisions_differ():
     (_, y2022), _ = m.load_synth(1000, 10, revision=2022)
     (_, y2020), _ = m.load_synth(1000, 10, revision=2020)
