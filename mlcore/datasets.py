@@ -38,6 +38,11 @@ def synth_quadratic(x, revision: int = 2022) -> np.ndarray:
     x = as_float_array(x, "x", dtype=np.float64)
     if x.shape[-1] != 2:
         raise ValueError(f"x must hold points of 2 coordinates in its last axis; received shape {x.shape}")
+    return _quadratic(x, revision)
+
+
+def _quadratic(x: np.ndarray, revision: int) -> np.ndarray:
+    """:func:`synth_quadratic` on arguments already checked."""
     return np.einsum("...f,fk,...k->...", x, SYNTH_Q[revision], x)
 
 
@@ -61,7 +66,7 @@ def load_synth(num_train: int = 60_000, num_val: int = 10_000, seed: int = 0, re
     require_seed(seed, "seed", allow_none=False, legacy=True)   # None would draw a different set each call
     require_choice(revision, "revision", SYNTH_Q)
     x = np.random.RandomState(seed).randn(num_train + num_val, 2)
-    y = (synth_quadratic(x, revision) > SYNTH_LEVEL).astype(np.int64)
+    y = (_quadratic(x, revision) > SYNTH_LEVEL).astype(np.int64)
     return (x[:num_train], y[:num_train]), (x[num_train:], y[num_train:])
 
 

@@ -56,14 +56,15 @@ def _label_plane(ax) -> None:
 def region_grid(lo: float = -2.0, hi: float = 2.0, steps: int = 40):
     """The points at which :func:`decision_regions` asks ``predict``, and which of them lie on the edge.
 
-    A ``steps × steps`` grid over ``[lo, hi)²``, ``x₁`` varying fastest. Returns
-    ``(points, on_edge)``: ``points`` float ``(steps², 2)``; ``on_edge`` bool
-    ``(steps²,)``, true for the grid's outermost ring of points.
+    The centres of a ``steps × steps`` grid of square cells that tiles ``[lo, hi]²``,
+    ``x₁`` varying fastest: each cell is shaded with the value at its centre.
+    Returns ``(points, on_edge)``: ``points`` float ``(steps², 2)``; ``on_edge``
+    bool ``(steps²,)``, true for the centres of the grid's outermost ring of cells.
     """
     if require_real(lo, "lo") >= require_real(hi, "hi"):
         raise ValueError(f"lo must be smaller than hi; received lo={lo}, hi={hi}")
     require_positive(steps, "steps", integer=True)
-    ticks = np.linspace(lo, hi, steps, endpoint=False)
+    ticks = lo + (np.arange(steps) + 0.5) * ((hi - lo) / steps)
     gx, gy = np.meshgrid(ticks, ticks)
     points = np.c_[gx.ravel(), gy.ravel()]
     on_edge = np.isin(points, ticks[[0, -1]]).any(axis=1)

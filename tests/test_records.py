@@ -40,8 +40,8 @@ def test_a_record_holds_its_numbers_and_provenance(recorded):
     assert path.name == "demo.json" and record["numbers"]["reported-vs-reproduced / accuracy"]["text"] == "97.90%"
     assert provenance["run time (s)"] == 754.2 and provenance["machine"]["cpus"] == os.cpu_count()
     assert provenance["chapter code (sha256)"] == records.chapter_code_fingerprint(notebook)
-    assert set(provenance["mlcore sources (sha256)"]) >= {"mlcore/train.py", "mlcore/layers.py", "mlcore/optim.py"}
-    assert not set(provenance["mlcore sources (sha256)"]) & {"mlcore/plots.py"}
+    assert set(provenance["library sources (sha256)"]) >= {"mlcore/train.py", "mlcore/layers.py", "mlcore/optim.py",
+                                                         "mlcore/plots.py", "textbook/printed.py"}
     assert "/work" not in path.read_text() and "/home" not in path.read_text()   # no machine paths
 
 
@@ -72,11 +72,12 @@ def test_a_change_to_the_chapter_code_makes_the_record_stale(recorded):
         "stale: recorded before a change to this chapter's code"]
 
 
-def test_a_change_to_a_computing_mlcore_module_makes_the_record_stale(recorded, monkeypatch):
+@pytest.mark.parametrize("module", ["mlcore/optim.py", "mlcore/plots.py", "textbook/printed.py"])
+def test_a_change_to_a_fingerprinted_module_makes_the_record_stale(recorded, monkeypatch, module):
     notebook, _ = recorded
-    changed = dict(records.mlcore_fingerprint(), **{"mlcore/optim.py": "0" * 64})
-    monkeypatch.setattr(records, "mlcore_fingerprint", lambda: changed)
-    assert records.staleness(records.read("demo"), notebook) == "stale: recorded before a change to mlcore/optim.py"
+    changed = dict(records.library_fingerprint(), **{module: "0" * 64})
+    monkeypatch.setattr(records, "library_fingerprint", lambda: changed)
+    assert records.staleness(records.read("demo"), notebook) == f"stale: recorded before a change to {module}"
 
 
 def test_the_offline_comparison_table_gains_the_recorded_column(recorded, monkeypatch):
@@ -231,3 +232,10 @@ def test_the_scoreboard_lists_every_row_where_the_report_prints_a_number_or_make
     assert ("ntnu-tdt4265", "2d: where early stopping ends, watching the validation loss (the assignment's rule)") \
         not in shown                                                                          # "not run" by the report
     assert not any(report.startswith(("—", "not printed", "figure only", "not run")) for report in shown.values())
+
+
+def test_a_record_written_before_the_library_fingerprint_is_stale(recorded):
+    notebook, path = recorded
+    record = json.loads(path.read_text())
+    del record["provenance"]["library sources (sha256)"]
+    assert records.staleness(record, notebook).startswith("stale: recorded before a change to mlcore/__init__.py")

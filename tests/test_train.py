@@ -464,17 +464,3 @@ def test_layers_scan_their_inputs_except_inside_fit_where_the_data_were_validate
     model = m.Sequential(m.Linear(3, 2, seed=0))
     with pytest.raises(ValueError, match="X must be finite"):                # fit validates the data up front
         m.fit(model, bad, np.array([1]), optimizer=m.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=1)
-
-
-def test_region_grid_is_the_grid_decision_regions_shades():
-    points, on_edge = m.plots.region_grid(0.0, 1.0, 4)
-    assert points.shape == (16, 2) and on_edge.shape == (16,)
-    np.testing.assert_allclose(points[:5], [[0, 0], [0.25, 0], [0.5, 0], [0.75, 0], [0, 0.25]])   # x₁ fastest
-    assert on_edge.sum() == 12 and not on_edge[[5, 6, 9, 10]].any()                                 # the ring of 4 × 4
-    seen = []
-    ax = m.plots.decision_regions(lambda p: seen.append(p.copy()) or (p[:, 0] > 0.5).astype(float), lo=0.0, hi=1.0,
-                                  steps=4)
-    np.testing.assert_array_equal(seen[0], points)
-    np.testing.assert_array_equal(ax.images[0].get_array(), (points[:, 0] > 0.5).reshape(4, 4))
-    import matplotlib.pyplot as plt
-    plt.close(ax.figure)

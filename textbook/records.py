@@ -29,9 +29,9 @@ import mlcore
 from .settings import records_dir
 
 MLCORE_DIR = Path(mlcore.__file__).resolve().parent
-#: mlcore modules that only draw numbers: a change there cannot change a reproduced
-#: value, so it does not make a record stale.
-PRESENTATION_MODULES = frozenset({"plots.py"})
+#: The book's own code that words a recorded value (how a report's printed number and
+#: ours compare): a change there can change a record's text, so it is fingerprinted too.
+BOOK_WORDING = Path(__file__).resolve().parent / "printed.py"
 
 
 def record_path(chapter: str) -> Path:
@@ -43,10 +43,15 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def mlcore_fingerprint() -> dict[str, str]:
-    """SHA-256 of each mlcore module that computes numbers, by its path in the project."""
-    return {f"mlcore/{path.name}": _sha256(path.read_bytes())
-            for path in sorted(MLCORE_DIR.glob("*.py")) if path.name not in PRESENTATION_MODULES}
+def library_fingerprint() -> dict[str, str]:
+    """SHA-256 of each mlcore module, and of :data:`BOOK_WORDING`, by its path in the project.
+
+    Every mlcore module counts: even the plotting module computes numbers a chapter
+    reads (the grid of :func:`mlcore.plots.region_grid`).
+    """
+    sources = {f"mlcore/{path.name}": path for path in sorted(MLCORE_DIR.glob("*.py"))}
+    sources[f"textbook/{BOOK_WORDING.name}"] = BOOK_WORDING
+    return {name: _sha256(path.read_bytes()) for name, path in sources.items()}
 
 
 def chapter_code_fingerprint(notebook: Path) -> str:
@@ -93,7 +98,7 @@ def write(chapter: str, notebook: Path, numbers: dict, run_time_s: float) -> Pat
             "run time (s)": round(run_time_s, 1),
             "data": full_scale_sources(),
             "mlcore version": mlcore.__version__,
-            "mlcore sources (sha256)": mlcore_fingerprint(),
+            "library sources (sha256)": library_fingerprint(),
             "chapter code (sha256)": chapter_code_fingerprint(notebook),
             "machine": machine(),
         },
@@ -119,7 +124,7 @@ def staleness(record: dict, notebook: Path) -> str | None:
     changes = []
     if provenance["chapter code (sha256)"] != chapter_code_fingerprint(notebook):
         changes.append("a change to this chapter's code")
-    then, now = provenance["mlcore sources (sha256)"], mlcore_fingerprint()
+    then, now = provenance.get("library sources (sha256)", {}), library_fingerprint()
     changed = sorted(name for name in then.keys() | now.keys() if then.get(name) != now.get(name))
     if changed:
         changes.append("a change to " + ", ".join(changed))
