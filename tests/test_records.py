@@ -224,7 +224,7 @@ def test_the_scoreboard_lists_every_row_where_the_report_prints_a_number_or_make
     """Claims without digits stay (Sorbonne's, NTNU's 4e); rows where the report printed nothing are left out."""
     from textbook import scoreboard
     shown = {(r["chapter"], r["quantity"]): r["report"] for r in scoreboard.rows()}
-    assert shown[("ntnu-tdt4265", "4e: ‖w‖ falls with λ")] == "yes (text and figure)"
+    assert shown[("ntnu-tdt4265", "4e: ‖w‖ falls with λ")] == 'yes (text: "there is a decrease"; its figure is not in the text)'
     assert shown[("sorbonne-rdfia", "Q10: one example per update")] == 'the path "could be unstable"'
     assert ("sapienza-aml-2021", "Q4 two-layer network in PyTorch, read as one hidden layer of 50: validation") in shown
     assert ("vu-amsterdam-2024", "scalar network: loss") not in shown                         # "not printed"
