@@ -101,6 +101,7 @@ def test_binary_cross_entropy_finite_at_extremes():
 @pytest.mark.parametrize("half,factor", [(False, 2.0), (True, 1.0)])
 def test_l2_penalty_conventions(half, factor):
     layer = m.Linear(3, 2, init=np.arange(6.0).reshape(3, 2), dtype=np.float64)
+    layer.bias.value[...] = [3.0, -4.0]        # non-zero, so that a penalty that touched the bias would show
     params = layer.parameters()
     pen = m.L2Penalty(0.1, half=half)
     assert pen.value(params) == pytest.approx((0.5 if half else 1.0) * 0.1 * 55)
@@ -109,6 +110,7 @@ def test_l2_penalty_conventions(half, factor):
     pen.add_gradient(params)
     np.testing.assert_allclose(layer.weight.grad, factor * 0.1 * layer.weight.value)
     np.testing.assert_array_equal(layer.bias.grad, 0)      # biases are not decayed
+    assert layer.bias.value.tolist() == [3.0, -4.0]
 
 
 def test_model_gradients_with_every_layer_and_penalty(rng):
