@@ -19,8 +19,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 NOT_VERDICTS = {
     "vu-amsterdam-2024": [("does exactly that", "describes what the code does"),
                           ("identical incoming weights", "the network's construction, stated by the assignment")],
-    "vu-amsterdam-2020": [("This chapter reproduces what the report did", "what the chapter does"),
-                          ("exactly as for training images", "what the report's code does")],
+    "vu-amsterdam-2020": [("This chapter reproduces what the report did", "what the chapter does")],
     "ntnu-tdt4265": [("exactly the same batches in the same order", "what an unshuffled loader does"),
                      ("many images agree on", "not about numbers")],
     "sapienza-aml-2021": [],
