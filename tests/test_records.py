@@ -72,7 +72,8 @@ def test_a_change_to_the_chapter_code_makes_the_record_stale(recorded):
         "stale: recorded before a change to this chapter's code"]
 
 
-@pytest.mark.parametrize("module", ["mlcore/optim.py", "mlcore/plots.py", "textbook/printed.py"])
+@pytest.mark.parametrize("module", ["mlcore/optim.py", "mlcore/plots.py", "textbook/printed.py",
+                                    "textbook/prose.py", "textbook/tables.py"])
 def test_a_change_to_a_fingerprinted_module_makes_the_record_stale(recorded, monkeypatch, module):
     notebook, _ = recorded
     changed = dict(records.library_fingerprint(), **{module: "0" * 64})

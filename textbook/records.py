@@ -29,9 +29,10 @@ import mlcore
 from .settings import records_dir
 
 MLCORE_DIR = Path(mlcore.__file__).resolve().parent
-#: The book's own code that words a recorded value (how a report's printed number and
-#: ours compare): a change there can change a record's text, so it is fingerprinted too.
-BOOK_WORDING = Path(__file__).resolve().parent / "printed.py"
+#: The book's own code that words or formats a recorded value: how a report's printed number
+#: and ours compare (printed.py), lists in prose (prose.py), table cells as text (tables.py).
+#: A change there can change a record's text, so these are fingerprinted too.
+BOOK_WORDING = tuple(Path(__file__).resolve().parent / name for name in ("printed.py", "prose.py", "tables.py"))
 
 
 def record_path(chapter: str) -> Path:
@@ -44,13 +45,13 @@ def _sha256(data: bytes) -> str:
 
 
 def library_fingerprint() -> dict[str, str]:
-    """SHA-256 of each mlcore module, and of :data:`BOOK_WORDING`, by its path in the project.
+    """SHA-256 of each mlcore module, and of each file of :data:`BOOK_WORDING`, by its path in the project.
 
     Every mlcore module counts: even the plotting module computes numbers a chapter
     reads (the grid of :func:`mlcore.plots.region_grid`).
     """
     sources = {f"mlcore/{path.name}": path for path in sorted(MLCORE_DIR.glob("*.py"))}
-    sources[f"textbook/{BOOK_WORDING.name}"] = BOOK_WORDING
+    sources.update({f"textbook/{path.name}": path for path in BOOK_WORDING})
     return {name: _sha256(path.read_bytes()) for name, path in sources.items()}
 
 
