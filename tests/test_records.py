@@ -41,7 +41,8 @@ def test_a_record_holds_its_numbers_and_provenance(recorded):
     assert provenance["run time (s)"] == 754.2 and provenance["machine"]["cpus"] == os.cpu_count()
     assert provenance["chapter code (sha256)"] == records.chapter_code_fingerprint(notebook)
     assert set(provenance["library sources (sha256)"]) >= {"mlcore/train.py", "mlcore/layers.py", "mlcore/optim.py",
-                                                         "mlcore/plots.py", "textbook/printed.py"}
+                                                         "mlcore/plots.py", "textbook/printed.py",
+                                                         "textbook/prose.py", "textbook/tables.py"}
     assert "/work" not in path.read_text() and "/home" not in path.read_text()   # no machine paths
 
 
