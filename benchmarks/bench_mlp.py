@@ -19,6 +19,11 @@ Everything is measured in the same run, so the ratios compare like with like:
 * floor / BLAS: the floor over that BLAS-only time — the most of the floor any
   implementation built on these BLAS calls could reach, even with no overhead at all.
   Small products run far below the large-matrix rate, so this is well under 100 %.
+* bare / sklearn: the same epoch as a bare NumPy loop over the same BLAS calls — no
+  layers, no checks, no guard, no progress, nothing a library adds — over scikit-learn's
+  epoch time: about the least a NumPy implementation of this network takes, for comparison
+  with mlcore / sklearn (its test accuracy, printed beside the others, shows it computes
+  the same thing).
 
 PyTorch is optional (``pip install torch`` — never a project dependency); without it
 that column is skipped.  The data are the 5 000-image MNIST subset that ships with
@@ -71,6 +76,44 @@ def blas_only_time(rows: int, batch: int, repeats: int = 3) -> float:
         step_products()
         best = min(common.timed(step_products) for _ in range(repeats))
     return best * steps / sample
+
+
+def bare_numpy_epoch(X, y, X_test, y_test, batch, lr):
+    """Seconds and test accuracy of one epoch as a bare NumPy loop: mlcore's products and fused steps, nothing else."""
+    from mlcore import _blas
+
+    (W1, b1), (W2, b2) = initial_weights()
+    order = np.random.default_rng(0).permutation(X.shape[0])
+    one_hot = np.eye(CLASSES, dtype=np.float32)
+
+    def epoch():
+        for start in range(0, X.shape[0], batch):
+            rows = order[start:start + batch]
+            x, target = X[rows], one_hot[y[rows]]
+            h = x @ W1
+            h += b1
+            np.negative(h, out=h)
+            np.exp(h, out=h)
+            h += 1
+            np.reciprocal(h, out=h)                          # sigmoid, in place
+            p = h @ W2
+            p += b2
+            p -= p.max(axis=1, keepdims=True)
+            np.exp(p, out=p)
+            p /= p.sum(axis=1, keepdims=True)
+            p -= target
+            p *= 1.0 / len(rows)                             # δ of the mean cross-entropy
+            dh = p @ W2.T
+            dh *= h * (1 - h)
+            for W, b, a, delta in ((W2, b2, h, p), (W1, b1, x, dh)):
+                if not _blas.add_product(W, -lr, a, delta):  # without NumPy's OpenBLAS: the plain update
+                    W -= lr * (a.T @ delta)
+                b -= lr * delta.sum(axis=0)
+
+    with _blas.threads_limited_for(batch):
+        seconds = common.timed(epoch)
+    hidden = 1 / (1 + np.exp(-(X_test @ W1 + b1)))
+    return seconds, float(np.mean((hidden @ W2 + b2).argmax(axis=1) == y_test))
 
 
 def epoch_gemm_flops(rows: int) -> float:
@@ -190,7 +233,7 @@ def main(argv=None):
     print(f"times are medians of {args.repeats} epochs (scikit-learn at batch size 1: one epoch, it takes minutes)")
     print()
     header = (f"{'batch':>5} | {'mlcore s':>9} | {'sklearn s':>9} | {'torch s':>8} | {'mlcore/sklearn':>14} | "
-              f"{'mlcore/torch':>12} | {'floor/mlcore':>12} | {'BLAS/mlcore':>11} | {'floor/BLAS':>10} | "
+              f"{'mlcore/torch':>12} | {'floor/mlcore':>12} | {'BLAS/mlcore':>11} | {'floor/BLAS':>10} | {'bare/sklearn':>12} | "
               f"accuracy mlcore / sklearn / torch")
     print(header)
     print("-" * len(header))
@@ -202,9 +245,10 @@ def main(argv=None):
         t_to, a_to = ((np.nan, np.nan) if torch_version is None
                       else median_run(run_torch, args.repeats, X, y, X_test, y_test, batch, args.lr))
         t_blas = blas_only_time(args.rows, batch)
+        t_bare, a_bare = median_run(bare_numpy_epoch, args.repeats, X, y, X_test, y_test, batch, args.lr)
         print(f"{batch:>5} | {t_ml:>9.3f} | {t_sk:>9.3f} | {t_to:>8.3f} | {t_ml / t_sk:>14.2f} | "
               f"{t_ml / t_to:>12.2f} | {floor / t_ml:>12.0%} | {t_blas / t_ml:>11.0%} | {floor / t_blas:>10.0%} | "
-              f"{a_ml:.3f} / {a_sk:.3f} / {a_to:.3f}")
+              f"{t_bare / t_sk:>12.2f} | {a_ml:.3f} / {a_sk:.3f} / {a_to:.3f} (bare loop {a_bare:.3f})")
     print()
     print(f"pure-Python scalar network (2-3-2, SPEC §A Q3 shape): {scalar_step_time() * 1e6:.1f} µs per SGD step")
 
