@@ -171,12 +171,28 @@ return panel.content.widgets.filter(c => c.model.type === 'code')
 def test_running_a_chapter_in_jupyterlab_recomputes_the_numbers_of_its_prose(lab, browser):
     """Run All in a live kernel: jupyterlab-myst evaluates every {eval} name against the variables
     that book.glue defined, and shows each result in the prose."""
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import (ElementNotInteractableException, StaleElementReferenceException,
+                                            TimeoutException)
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     nb = nbformat.read(ROOT / "chapters" / f"{RUN_IN_LAB}.ipynb", as_version=4)
     expected = {name for c in nb.cells if c.cell_type == "markdown" for name in EVAL.findall(c.source)}
     assert expected, "the chapter has no numbers in its prose"
     browser.get(f"{lab}/lab/tree/{RUN_IN_LAB}.ipynb?token={TOKEN}")
+    # Click into the notebook, as a person would: JupyterLab's current widget follows focus, which a headless page
+    # does not always have before a click (Debian's chromium 150 did not).
+    first_cell = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell"
+
+    def click_first_cell(driver) -> bool:
+        try:                                   # the notebook re-renders while it loads: retry until a click lands
+            cells = [e for e in driver.find_elements(By.CSS_SELECTOR, first_cell) if e.size["height"] > 0]
+            if cells:
+                cells[0].click()
+            return bool(cells)
+        except (StaleElementReferenceException, ElementNotInteractableException):
+            return False
+
+    WebDriverWait(browser, 90).until(click_first_cell)
     WebDriverWait(browser, 90).until(lambda d: d.execute_script(
         "const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
         "return !!(p && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel"
