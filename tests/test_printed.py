@@ -1,8 +1,8 @@
-"""textbook.printed: the one rule for "the report's numbers are ours rounded / cut at its digits"; prose.listed."""
+"""textbook.printed: the one rule for "the report's numbers are ours rounded / cut at its digits"; prose.listed, spaced."""
 import numpy as np
 import pytest
 
-from textbook import listed, printed
+from textbook import listed, printed, spaced
 
 
 def test_parse_reads_nested_lists_unicode_minus_and_the_decimals():
@@ -44,3 +44,22 @@ def test_listed_joins_as_prose():
     assert listed([1, 2, 3]) == "1, 2 and 3"
     with pytest.raises(ValueError, match="items must name at least one thing"):
         listed([])
+
+
+def test_the_printed_verdict_says_how_the_reports_digits_relate_to_ours():
+    assert printed.verdict("[−0.4404, 0.4404]", [-0.44039853, 0.44039853]) == "agrees to the 4 decimals it prints"
+    assert printed.verdict("0.8807970", 0.880797078) == "agrees to the 7 decimals it prints (the report cuts, not rounds)"
+    assert printed.verdict("0.5", 0.44) == "differs at the 1 decimal it prints"
+
+
+def test_spaced_sets_thousands_apart_and_refuses_what_is_not_a_number():
+    assert spaced(18_000) == "18 000"
+    assert spaced(np.int64(1_063_939)) == "1 063 939"
+    assert spaced(2450.46, 1) == "2 450.5"
+    assert spaced(999) == "999"
+    with pytest.raises(TypeError, match="number must be a real number; received str '3'"):
+        spaced("3")
+    with pytest.raises(ValueError, match="number must be finite; received nan"):
+        spaced(float("nan"))
+    with pytest.raises(ValueError, match="decimals must be an int ≥ 0; received -1"):
+        spaced(3, -1)

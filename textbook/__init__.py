@@ -20,7 +20,7 @@ A chapter uses it as ``import textbook as book`` and ``from textbook import glue
 from mlcore import config as _mlcore_config
 
 from .chapter import data_note, figure, setup
-from .prose import glue, listed
+from .prose import glue, listed, spaced
 from .regression import DEFAULT, Tolerance, accuracy, points, record_run
 from .tables import REPORTED_VS_REPRODUCED, table
 from . import printed, settings
@@ -30,4 +30,4 @@ from . import printed, settings
 _mlcore_config.use_default_data_dir(settings.DATA_DIR, "the project's data cache (data/)")
 
 __all__ = ["DEFAULT", "REPORTED_VS_REPRODUCED", "Tolerance", "accuracy", "data_note", "figure", "glue", "listed",
-           "points", "printed", "record_run", "setup", "table"]
+           "points", "printed", "record_run", "setup", "spaced", "table"]

@@ -75,6 +75,15 @@ def reason(printed: str, ours) -> str:
     return f"differs {words}" if kind == "differs" else words
 
 
+def verdict(printed: str, ours) -> str:
+    """A short verdict for a scoreboard: "agrees to the 4 decimals it prints", "… (the report cuts, not rounds)"
+    or "differs at the 4 decimals it prints"."""
+    decimals = parse(printed)[1]
+    digits = f"the {decimals} decimal{'s' * (decimals != 1)} it prints"
+    return {"rounded": f"agrees to {digits}", "cut": f"agrees to {digits} (the report cuts, not rounds)",
+            "differs": f"differs at {digits}"}[how(printed, ours)]
+
+
 def row_reason(printed: str, ours) -> str:
     """:func:`reason` as a whole clause with the report's value as its subject, for a table's reason column:
     "the report's numbers are ours rounded to the 4 decimals it prints"."""

@@ -12,6 +12,9 @@ One notebook, two readers — the pieces, all in this package:
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 from ._state import remember
 from .regression import DEFAULT, Tolerance
 
@@ -49,6 +52,19 @@ def listed(items) -> str:
     if not words:
         raise ValueError("items must name at least one thing; received none")
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def spaced(number, decimals: int = 0) -> str:
+    """``number`` as the book prints it, its thousands set apart by a space: 18 000, 1 063 939, 2 450.5.
+
+    ``decimals``: digits after the point (0 by default, for counts)."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise TypeError(f"number must be a real number; received {type(number).__name__} {number!r}")
+    if not math.isfinite(number):
+        raise ValueError(f"number must be finite; received {number!r}")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimals must be an int ≥ 0; received {decimals!r}")
+    return f"{number:,.{decimals}f}".replace(",", " ")
 
 
 def _publish(name: str, text: str) -> None:

@@ -6,18 +6,16 @@ changes the scoreboard at the next build, and a stale or missing record says so.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
 
 from . import claims, records
 from .settings import CHAPTERS_DIR
-from .tables import REPORTED_VS_REPRODUCED
+from .tables import REASON as REASON_KEY, REPORTED_VS_REPRODUCED, VERDICT as VERDICT_KEY
 
 #: The chapters with a report, in the book's order.
 CHAPTERS = tuple(claims.REPORT_OF)
-_PERCENT = re.compile(r"^\s*[≈~]?\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
 #: What a chapter's table puts in the report's column when the report printed nothing to compare.
@@ -38,23 +36,13 @@ def _report_rows(notebook: Path) -> list[tuple[str, str]]:
     return []
 
 
-def _percent(text: str) -> float | None:
-    match = _PERCENT.match(text)
-    return float(match.group(1)) if match else None
-
-
-def verdict(reported: str, recorded: str, reason: str | None) -> str:
-    """The recorded run's own reason, led by the gap in points where both values are single percentages
-    and the reason does not already begin with a gap of its own."""
-    a, b = _percent(reported), _percent(recorded)
-    reason = None if reason in (None, "", "—") else reason
-    if a is None or b is None or (reason and re.match(r"[-+−]\d", reason)):
-        return reason or "—"
-    return f"{b - a:+.1f} points" + (f"; {reason}" if reason else "")
+#: The scoreboard's columns after chapter and quantity.
+REPORT, RECORDED, VERDICT, WHY = "report", "full scale (recorded)", "verdict (recorded run)", "why (recorded run)"
 
 
 def rows(chapters=CHAPTERS) -> list[dict]:
-    """One row per number a report prints: chapter, quantity, report, full scale (recorded), verdict."""
+    """One row per number a report prints or claim it makes: chapter, quantity, the report's value, the recorded
+    full-scale value, the recorded run's verdict and its reason (both worded by the chapter's code)."""
     table = []
     for chapter in chapters:
         notebook = CHAPTERS_DIR / f"{chapter}.ipynb"
@@ -64,15 +52,16 @@ def rows(chapters=CHAPTERS) -> list[dict]:
         for label, reported in _report_rows(notebook):
             key = f"{REPORTED_VS_REPRODUCED} / {label}"
             if record is None or stale:
-                recorded = "—"
+                recorded, judged = "—", "—"
                 why = "no recorded run" if record is None else "the record is stale: the code changed after the run"
             elif key not in numbers:
-                recorded, why = "—", "not in the recorded run"
+                recorded, judged, why = "—", "—", "not in the recorded run"
             else:
                 recorded = numbers[key]["text"]
-                why = verdict(reported, recorded, numbers.get(f"{key} / reason", {}).get("text"))
-            table.append({"chapter": chapter, "quantity": label, "report": reported,
-                          "full scale (recorded)": recorded, "how they compare (recorded run)": why})
+                judged = numbers.get(f"{key} / {VERDICT_KEY}", {}).get("text", "— (no verdict recorded)")
+                why = numbers.get(f"{key} / {REASON_KEY}", {}).get("text", "—")
+            table.append({"chapter": chapter, "quantity": label, REPORT: reported, RECORDED: recorded,
+                          VERDICT: judged, WHY: why})
     return table
 
 

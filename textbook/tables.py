@@ -13,15 +13,18 @@ from .regression import DEFAULT, Tolerance
 REPORTED_VS_REPRODUCED = "reported-vs-reproduced"
 
 
-def table(name: str, frame, *, column=None, reasons=None, tol: Tolerance | None = DEFAULT,
-          row_tol: dict | None = None):
+def table(name: str, frame, *, column=None, reasons=None, verdicts: dict | None = None,
+          tol: Tolerance | None = DEFAULT, row_tol: dict | None = None):
     """Record every cell of one column of ``frame`` (by default the one headed "this build …").
 
     ``row_tol`` maps a row label to its own tolerance (``None``: recorded, so that the
     full-scale column can show it, but never compared).  ``reasons`` names the column
     that explains each row's difference for *this* build's scale; its cells are
     recorded too (shown beside a recorded run, never compared: they restate numbers
-    that are compared).
+    that are compared). ``verdicts`` maps a row label to a short verdict on that row for
+    this build's scale (agrees, within or beyond a stated tolerance, not comparable …),
+    worded by the chapter from the same comparisons as its reason; it is recorded, never
+    compared, and shown by the book's scoreboard (:mod:`textbook.scoreboard`), not here.
     Returns the frame to display: ``frame`` itself, except that the chapter's
     reported-vs-reproduced table, built offline, gains the column of the chapter's
     recorded full-scale run (see :mod:`textbook.records`) after ``column`` — or, with
@@ -29,18 +32,27 @@ def table(name: str, frame, *, column=None, reasons=None, tol: Tolerance | None 
     """
     column = column if column is not None else next(c for c in frame.columns if str(c).startswith("this build"))
     row_tol = row_tol or {}
+    verdicts = verdicts or {}
+    unknown = [label for label in verdicts if label not in frame.index]
+    if unknown:
+        raise ValueError(f"verdicts must name rows of the table {name!r}; received rows it lacks: {unknown}")
+    if not all(isinstance(text, str) and text.strip() for text in verdicts.values()):
+        raise TypeError(f"verdicts must map each row to a non-empty str; received {verdicts!r}")
     for label, value in frame[column].items():
         remember(f"{name} / {label}", _as_text(value), row_tol.get(label, tol))
     if reasons is not None:
         for label, text in frame[reasons].items():
             remember(f"{name} / {label} / {REASON}", str(text), None)
+    for label, text in verdicts.items():
+        remember(f"{name} / {label} / {VERDICT}", text, None)
     if name == REPORTED_VS_REPRODUCED and RUN["chapter"] and not full_data():
         frame = _with_recorded_run(frame, name, column, reasons)
     return frame
 
 
-#: The suffix of a row's key under which :func:`table` records the row's reason.
+#: The suffixes of a row's key under which :func:`table` records the row's reason and its verdict.
 REASON = "reason"
+VERDICT = "verdict"
 
 
 def _with_recorded_run(frame, name: str, after, reasons=None):
