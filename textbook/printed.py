@@ -57,10 +57,16 @@ def layout(printed: str, ours) -> str:
     return written(np.asarray(ours, dtype=float).tolist())
 
 
+def _digits(printed: str) -> str:
+    """"the 4 decimals it prints": the words for how far the report's value is printed."""
+    decimals = parse(printed)[1]
+    return f"the {decimals} decimal{'s' * (decimals != 1)} it prints"
+
+
 def _relation(printed: str, ours) -> tuple[str, str]:
     """:func:`how` the report's value relates to ours, and the words that follow the verb saying so."""
     decimals = parse(printed)[1]
-    digits = f"the {decimals} decimal{'s' * (decimals != 1)} it prints"
+    digits = _digits(printed)
     first = float(_flat(ours)[0])
     kind = how(printed, ours)
     return kind, {"rounded": f"ours rounded to {digits}",
@@ -76,11 +82,10 @@ def reason(printed: str, ours) -> str:
 
 
 def verdict(printed: str, ours) -> str:
-    """A short verdict for a scoreboard: "agrees to the 4 decimals it prints", "… (the report cuts, not rounds)"
-    or "differs at the 4 decimals it prints"."""
-    decimals = parse(printed)[1]
-    digits = f"the {decimals} decimal{'s' * (decimals != 1)} it prints"
-    return {"rounded": f"agrees to {digits}", "cut": f"agrees to {digits} (the report cuts, not rounds)",
+    """A short verdict for a scoreboard: "agrees to the 4 decimals it prints", "… (consistent with cutting, not
+    rounding)" or "differs at the 4 decimals it prints"."""
+    digits = _digits(printed)
+    return {"rounded": f"agrees to {digits}", "cut": f"agrees to {digits} (consistent with cutting, not rounding)",
             "differs": f"differs at {digits}"}[how(printed, ours)]
 
 
