@@ -48,7 +48,7 @@ def test_listed_joins_as_prose():
 
 def test_the_printed_verdict_says_how_the_reports_digits_relate_to_ours():
     assert printed.verdict("[−0.4404, 0.4404]", [-0.44039853, 0.44039853]) == "agrees to the 4 decimals it prints"
-    assert printed.verdict("0.8807970", 0.880797078) == "agrees to the 7 decimals it prints (consistent with cutting, not rounding)"
+    assert printed.verdict("0.8807970", 0.880797078) == "equals ours cut after the 7 decimals it prints (ours rounded differs in the last decimal)"
     assert printed.verdict("0.5", 0.44) == "differs at the 1 decimal it prints"
 
 

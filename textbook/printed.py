@@ -82,10 +82,11 @@ def reason(printed: str, ours) -> str:
 
 
 def verdict(printed: str, ours) -> str:
-    """A short verdict for a scoreboard: "agrees to the 4 decimals it prints", "… (consistent with cutting, not
-    rounding)" or "differs at the 4 decimals it prints"."""
+    """A short verdict for a scoreboard: "agrees to the 4 decimals it prints", "equals ours cut after the 4 decimals
+    it prints (ours rounded differs in the last decimal)" or "differs at the 4 decimals it prints"."""
     digits = _digits(printed)
-    return {"rounded": f"agrees to {digits}", "cut": f"agrees to {digits} (consistent with cutting, not rounding)",
+    return {"rounded": f"agrees to {digits}",
+            "cut": f"equals ours cut after {digits} (ours rounded differs in the last decimal)",
             "differs": f"differs at {digits}"}[how(printed, ours)]
 
 

@@ -28,17 +28,30 @@ import nbformat
 
 from mlcore import config
 from mlcore.datasets import CIFAR10_FILES, CIFAR10_IMAGE_SPLITS, CIFAR10_URL
-from textbook import settings
+from textbook import records, settings
 from textbook.claims import REPORT_OF
-from textbook.execute import execute, read
+from textbook.execute import execute, notebook_path, read
 
 #: Chapters whose numbers depend on the data scale (foundations uses none).
 SCALED_CHAPTERS = tuple(REPORT_OF)
 CELL_TIMEOUT_S = 4 * 3600
 
 
+def code_in_force(chapter: str) -> tuple:
+    """The fingerprints a record carries (the chapter's code cells, mlcore and the book's wording code), as they are
+    on disk now."""
+    return records.chapter_code_fingerprint(notebook_path(chapter)), records.library_fingerprint()
+
+
 def run(chapter: str) -> float:
-    """Execute one chapter at full scale; return its wall time in seconds."""
+    """Execute one chapter at full scale; return its wall time in seconds.
+
+    The record is written by the chapter's last cell, with the fingerprints of the files as they are then: if the
+    chapter or the library changed while it ran, the record would vouch for code that did not produce it, so it is
+    put back as it was and the run fails."""
+    record = records.record_path(chapter)
+    previous = record.read_bytes() if record.is_file() else None
+    before = code_in_force(chapter)
     nb = read(chapter)
     code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
     done = [0]
@@ -56,6 +69,13 @@ def run(chapter: str) -> float:
         last[0] = now
 
     elapsed = execute(nb, timeout_s=CELL_TIMEOUT_S, on_cell_executed=on_cell_executed)
+    if code_in_force(chapter) != before:
+        if previous is None:
+            record.unlink(missing_ok=True)
+        else:
+            record.write_bytes(previous)
+        raise SystemExit(f"{chapter}: its code or the library changed while it ran, so its record was not kept "
+                         "(the previous one is back in place): record it again")
     out = settings.ROOT / "_build" / "full-scale" / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
