@@ -29,7 +29,7 @@ def recorded(tmp_path, monkeypatch):
     monkeypatch.setenv(settings.RECORDS_DIR_ENV, str(tmp_path / "records"))
     notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1", "y = 2"])
     numbers = {"reported-vs-reproduced / accuracy": {"text": "97.90%", "tol": {}}}
-    path = records.write("demo", notebook, numbers, run_time_s=754.2)
+    path = records.write("demo", notebook, numbers, run_time_s=754.2, code_at_start=records.code_in_force(notebook))
     return notebook, path
 
 
@@ -112,7 +112,7 @@ def test_each_scale_shows_its_own_reasons(tmp_path, monkeypatch):
         "text": "4 000 instead of 60 000 images", "tol": None}                   # recorded, never compared
     records.write("demo", notebook, {"reported-vs-reproduced / accuracy": {"text": "97.60%", "tol": {}},
                                      "reported-vs-reproduced / accuracy / reason": {"text": "-0.1 points", "tol": None}},
-                  run_time_s=60.0)
+                  run_time_s=60.0, code_at_start=records.code_in_force(notebook))
     shown = book.table(book.REPORTED_VS_REPRODUCED, frame, reasons="why (this build)")
     assert shown.iloc[0].tolist()[1:] == ["89.20%", "4 000 instead of 60 000 images", "97.60%", "-0.1 points"]
     notebook.write_text(notebook.read_text().replace("x = 1", "x = 2"))          # the chapter's code changed
@@ -263,3 +263,37 @@ def test_a_record_written_before_the_library_fingerprint_is_stale(recorded):
     record = json.loads(path.read_text())
     del record["provenance"]["library sources (sha256)"]
     assert records.staleness(record, notebook).startswith("stale: recorded before a change to mlcore/__init__.py")
+
+
+def test_setup_takes_the_fingerprints_of_the_chapter_in_the_working_folder(tmp_path, monkeypatch):
+    notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1"])
+    monkeypatch.chdir(tmp_path)
+    book.setup("demo")
+    assert _state.RUN["code_at_start"] == records.code_in_force(notebook)
+    book.setup(None)
+    assert _state.RUN["code_at_start"] is None
+
+
+@pytest.mark.parametrize("change, named", [("chapter", "a change to this chapter's code"),
+                                           ("library", "a change to mlcore/a.py")])
+def test_no_record_is_written_when_its_code_changed_during_the_run(tmp_path, monkeypatch, change, named):
+    monkeypatch.setenv(settings.RECORDS_DIR_ENV, str(tmp_path / "records"))
+    notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1"])
+    monkeypatch.setattr(records, "library_fingerprint", lambda: {"mlcore/a.py": "before"})
+    at_start = records.code_in_force(notebook)
+    previous = records.record_path("demo")
+    previous.parent.mkdir(parents=True)
+    previous.write_text("the previous record")
+    if change == "chapter":
+        notebook.write_text(notebook.read_text().replace("x = 1", "x = 2"))
+    else:
+        monkeypatch.setattr(records, "library_fingerprint", lambda: {"mlcore/a.py": "after"})
+    with pytest.raises(RuntimeError, match=f"no record of demo written: its run began before {named}"):
+        records.write("demo", notebook, {}, run_time_s=1.0, code_at_start=at_start)
+    assert previous.read_text() == "the previous record"
+
+
+def test_a_record_needs_the_fingerprints_taken_as_the_run_began(tmp_path):
+    notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1"])
+    with pytest.raises(ValueError, match="code_at_start: expected the fingerprints taken as the run began"):
+        records.write("demo", notebook, {}, run_time_s=1.0, code_at_start=None)

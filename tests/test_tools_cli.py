@@ -49,35 +49,3 @@ def test_every_regression_names_a_line_that_is_there():
     for name, path, before, _after, *count in try_regressions.REGRESSIONS:
         text = (try_regressions.ROOT / path).read_text()
         assert text.count(before) == (count[0] if count else 1), name
-
-
-def _recorder(monkeypatch, tmp_path, library_versions):
-    """record_full_scale with a fake execution that writes a new record, and the library fingerprint taking
-    ``library_versions`` in turn (a change between two of them: the library changed during the run)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("record_full_scale", TOOLS / "record_full_scale.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    record = tmp_path / "chapter.json"
-    record.write_text("the previous record")
-    versions = iter(library_versions)
-    monkeypatch.setattr(tool.records, "record_path", lambda chapter: record)
-    monkeypatch.setattr(tool.records, "library_fingerprint", lambda: next(versions))
-    monkeypatch.setattr(tool.records, "chapter_code_fingerprint", lambda path: "the chapter's code")
-    monkeypatch.setattr(tool.settings, "ROOT", tmp_path)
-    monkeypatch.setattr(tool, "read", lambda chapter: tool.nbformat.v4.new_notebook())
-    monkeypatch.setattr(tool, "execute", lambda nb, **hooks: (record.write_text("the new record"), 1.0)[1])
-    return tool, record
-
-
-def test_a_record_made_while_its_code_changed_is_not_kept(monkeypatch, tmp_path):
-    tool, record = _recorder(monkeypatch, tmp_path, [{"mlcore/a.py": "before"}, {"mlcore/a.py": "after"}])
-    with pytest.raises(SystemExit, match="foundations: its code or the library changed while it ran"):
-        tool.run("foundations")
-    assert record.read_text() == "the previous record"
-
-
-def test_a_record_made_while_nothing_changed_is_kept(monkeypatch, tmp_path):
-    tool, record = _recorder(monkeypatch, tmp_path, [{"mlcore/a.py": "same"}, {"mlcore/a.py": "same"}])
-    assert tool.run("foundations") == 1.0
-    assert record.read_text() == "the new record"

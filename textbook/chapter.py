@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from mlcore.config import full_data
 
+from . import records
 from ._state import RECORD, RUN
 
 
@@ -12,14 +14,17 @@ def setup(chapter: str | None = None) -> bool:
     """Settings every chapter starts with; returns whether full-scale data are in use.
 
     ``chapter`` is the notebook's name without ``.ipynb`` (the kernel runs in its
-    folder): it names the chapter's full-scale record.
+    folder): it names the chapter's full-scale record, and the fingerprints of its code
+    are taken now, so that the record is written only if they still hold at the end.
     """
     import matplotlib.pyplot as plt
     import pandas as pd
     plt.rcParams["figure.dpi"] = 96
     pd.set_option("display.max_colwidth", None)     # tables show every cell whole, never "…"
     RECORD.clear()
-    RUN.update(chapter=chapter, started=time.perf_counter())
+    notebook = Path(f"{chapter}.ipynb") if chapter else None
+    RUN.update(chapter=chapter, started=time.perf_counter(),
+               code_at_start=records.code_in_force(notebook) if notebook and notebook.is_file() else None)
     return full_data()
 
 

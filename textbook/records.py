@@ -62,6 +62,25 @@ def chapter_code_fingerprint(notebook: Path) -> str:
     return _sha256(code.encode("utf-8"))
 
 
+def code_in_force(notebook: Path) -> dict:
+    """The fingerprints a record carries, of the code on disk now: the chapter's code cells and every file of
+    :func:`library_fingerprint` (the two provenance entries of a record, by their names there)."""
+    return {"library sources (sha256)": library_fingerprint(),
+            "chapter code (sha256)": chapter_code_fingerprint(notebook)}
+
+
+def _changes(then: dict, now: dict) -> list[str]:
+    """What differs between two sets of fingerprints (:func:`code_in_force`'s, or a record's provenance), in words."""
+    changes = []
+    if then["chapter code (sha256)"] != now["chapter code (sha256)"]:
+        changes.append("a change to this chapter's code")
+    old, new = then.get("library sources (sha256)", {}), now["library sources (sha256)"]
+    changed = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+    if changed:
+        changes.append("a change to " + ", ".join(changed))
+    return changes
+
+
 def machine() -> dict:
     """The facts about this machine that bear on speed and rounding (no paths, no names)."""
     import numpy as np
@@ -88,9 +107,22 @@ def _processor() -> str:
 
 
 # -- writing --------------------------------------------------------------------------
-def write(chapter: str, notebook: Path, numbers: dict, run_time_s: float) -> Path:
-    """Write the record of a full-scale run of ``chapter`` and return its path."""
+def write(chapter: str, notebook: Path, numbers: dict, run_time_s: float, *, code_at_start: dict | None) -> Path:
+    """Write the record of a full-scale run of ``chapter`` and return its path.
+
+    ``code_at_start`` is :func:`code_in_force` as the run began (:func:`textbook.setup` takes it).  If the code on
+    disk has changed since, a record would vouch for code that did not produce it: none is written (the previous
+    record stays) and RuntimeError says what changed.
+    """
     from mlcore.datasets import full_scale_sources
+    if code_at_start is None:
+        raise ValueError("code_at_start: expected the fingerprints taken as the run began (textbook.setup(chapter), "
+                         f"run in the folder of {Path(notebook).name}); received None")
+    code_now = code_in_force(notebook)
+    changes = _changes(code_at_start, code_now)
+    if changes:
+        raise RuntimeError(f"no record of {chapter} written: its run began before " + " and ".join(changes)
+                           + "; run the chapter again from the top")
     record = {
         "chapter": chapter,
         "numbers": numbers,
@@ -99,8 +131,7 @@ def write(chapter: str, notebook: Path, numbers: dict, run_time_s: float) -> Pat
             "run time (s)": round(run_time_s, 1),
             "data": full_scale_sources(),
             "mlcore version": mlcore.__version__,
-            "library sources (sha256)": library_fingerprint(),
-            "chapter code (sha256)": chapter_code_fingerprint(notebook),
+            **code_now,
             "machine": machine(),
         },
     }
@@ -121,14 +152,7 @@ def read(chapter: str) -> dict | None:
 
 def staleness(record: dict, notebook: Path) -> str | None:
     """Why ``record`` no longer describes this code (None when it still does)."""
-    provenance = record["provenance"]
-    changes = []
-    if provenance["chapter code (sha256)"] != chapter_code_fingerprint(notebook):
-        changes.append("a change to this chapter's code")
-    then, now = provenance.get("library sources (sha256)", {}), library_fingerprint()
-    changed = sorted(name for name in then.keys() | now.keys() if then.get(name) != now.get(name))
-    if changed:
-        changes.append("a change to " + ", ".join(changed))
+    changes = _changes(record["provenance"], code_in_force(notebook))
     return "stale: recorded before " + " and ".join(changes) if changes else None
 
 

@@ -105,7 +105,8 @@ def record_run(notebook: str | None = None) -> None:
     comparing = settings.comparing()
     if scale == "full" and (not comparing or settings.records_dir_moved()):
         chapter = RUN["chapter"] or Path(notebook).stem
-        path = records.write(chapter, Path(notebook), record["numbers"], time.perf_counter() - RUN["started"])
+        path = records.write(chapter, Path(notebook), record["numbers"], time.perf_counter() - RUN["started"],
+                             code_at_start=RUN["code_at_start"])
         print(f"full-scale record written: {path.parent.name}/{path.name}")
     if comparing:
         print(check_against_stored(Path(notebook), record))

@@ -28,7 +28,7 @@ import nbformat
 
 from mlcore import config
 from mlcore.datasets import CIFAR10_FILES, CIFAR10_IMAGE_SPLITS, CIFAR10_URL
-from textbook import records, settings
+from textbook import settings
 from textbook.claims import REPORT_OF
 from textbook.execute import execute, notebook_path, read
 
@@ -37,21 +37,12 @@ SCALED_CHAPTERS = tuple(REPORT_OF)
 CELL_TIMEOUT_S = 4 * 3600
 
 
-def code_in_force(chapter: str) -> tuple:
-    """The fingerprints a record carries (the chapter's code cells, mlcore and the book's wording code), as they are
-    on disk now."""
-    return records.chapter_code_fingerprint(notebook_path(chapter)), records.library_fingerprint()
-
-
 def run(chapter: str) -> float:
     """Execute one chapter at full scale; return its wall time in seconds.
 
-    The record is written by the chapter's last cell, with the fingerprints of the files as they are then: if the
-    chapter or the library changed while it ran, the record would vouch for code that did not produce it, so it is
-    put back as it was and the run fails."""
-    record = records.record_path(chapter)
-    previous = record.read_bytes() if record.is_file() else None
-    before = code_in_force(chapter)
+    The record is written by the chapter's last cell, and only if the chapter's code and the library are as they
+    were when its first cell ran (:func:`textbook.records.write`): edits made while it runs fail the run, and the
+    previous record stays in place."""
     nb = read(chapter)
     code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
     done = [0]
@@ -69,13 +60,6 @@ def run(chapter: str) -> float:
         last[0] = now
 
     elapsed = execute(nb, timeout_s=CELL_TIMEOUT_S, on_cell_executed=on_cell_executed)
-    if code_in_force(chapter) != before:
-        if previous is None:
-            record.unlink(missing_ok=True)
-        else:
-            record.write_bytes(previous)
-        raise SystemExit(f"{chapter}: its code or the library changed while it ran, so its record was not kept "
-                         "(the previous one is back in place): record it again")
     out = settings.ROOT / "_build" / "full-scale" / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
