@@ -164,7 +164,8 @@ def column_header(record: dict | None) -> str:
     data = "; ".join(entry["source"] for entry in provenance["data"].values()) or "no data set loaded"
     seconds = provenance["run time (s)"]
     took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-    return (f"full scale (recorded run: {provenance['date'][:10]}, {data}, "
+    # The data named are the files read; which images each run of the chapter uses, the chapter says.
+    return (f"full scale (recorded run: {provenance['date'][:10]}, the chapter's split of {data}, "
             f"{took} on {provenance['machine']['cpus']} cores)")
 
 
