@@ -49,3 +49,21 @@ def test_every_regression_names_a_line_that_is_there():
     for name, path, before, _after, *count in try_regressions.REGRESSIONS:
         text = (try_regressions.ROOT / path).read_text()
         assert text.count(before) == (count[0] if count else 1), name
+
+
+def test_record_full_scale_stops_with_the_chapters_own_error_in_one_line(monkeypatch, capsys):
+    """A chapter that fails (for example the record guard's RuntimeError) ends the tool with its one-line message."""
+    import importlib.util
+    from nbclient.exceptions import CellExecutionError
+    spec = importlib.util.spec_from_file_location("record_full_scale", TOOLS / "record_full_scale.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    message = "no record of ntnu-tdt4265 written: its run began before a change to this chapter's code"
+
+    def failing(chapter):
+        raise CellExecutionError("a long traceback", "RuntimeError", message)
+    monkeypatch.setattr(tool, "run", failing)
+    monkeypatch.setenv("MLCORE_FULL_DATA", "0")
+    with pytest.raises(SystemExit) as stop:
+        tool.main(["ntnu-tdt4265"])
+    assert str(stop.value) == f"ntnu-tdt4265: stopped, no record written: RuntimeError: {message}"

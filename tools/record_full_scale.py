@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from nbclient.exceptions import CellExecutionError
 
 from mlcore import config
 from mlcore.datasets import CIFAR10_FILES, CIFAR10_IMAGE_SPLITS, CIFAR10_URL
@@ -100,7 +101,10 @@ def main(argv: list[str]) -> None:
     times = {}
     for chapter in chapters:
         print(f"{chapter}: running at full scale", flush=True)
-        times[chapter] = run(chapter)
+        try:
+            times[chapter] = run(chapter)
+        except CellExecutionError as error:       # e.g. the record guard: say why in one line, not a traceback
+            sys.exit(f"{chapter}: stopped, no record written: {error.ename}: {error.evalue}")
         print(f"{chapter}: {times[chapter]:.0f} s; record in results/full-scale/{chapter}.json", flush=True)
     print("\nfull-scale run times")
     for chapter, seconds in times.items():
