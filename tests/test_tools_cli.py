@@ -51,7 +51,7 @@ def test_every_regression_names_a_line_that_is_there():
         assert text.count(before) == (count[0] if count else 1), name
 
 
-def test_record_full_scale_stops_with_the_chapters_own_error_in_one_line(monkeypatch, capsys):
+def test_record_full_scale_stops_with_the_chapters_own_error_in_one_line(monkeypatch):
     """A chapter that fails (for example the record guard's RuntimeError) ends the tool with its one-line message."""
     import importlib.util
     from nbclient.exceptions import CellExecutionError
