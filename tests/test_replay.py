@@ -84,3 +84,31 @@ def test_the_cache_hands_back_only_an_execution_of_the_current_code_under_the_cu
     assert build_cache.prepare(cache_dir) is True                      # so the build drops the cache
     assert build_cache.executed(chapter, cache_dir) is None
     assert json.loads((cache_dir / build_cache.STAMP_FILE).read_text())["environment"] == {"MLCORE_FULL_DATA": "1"}
+
+
+def test_a_changed_scoreboard_drops_the_introductions_execution_alone(tmp_path, monkeypatch):
+    """A chapter's new code or re-run changes what the first page shows: only the introduction runs again."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache_dir, chapter, intro = tmp_path / "cache", tmp_path / "chapter.ipynb", tmp_path / "intro.ipynb"
+    monkeypatch.setattr(build_cache, "INTRO", intro)
+    board = ["a row"]
+    monkeypatch.setattr(build_cache, "scoreboard_digest", lambda: "|".join(board))
+    build_cache.prepare(cache_dir)
+    cache = get_cache(str(cache_dir))
+    for path, code in ((chapter, "print(42)"), (intro, "print(7)")):
+        page = _notebook("91.0%")
+        page.cells[1].source = code                                     # the cache keys executions by their code
+        nbformat.write(page, path)
+        cache.add_nb_to_project(str(path))
+        cache.cache_notebook_bundle(CacheBundleIn(page, str(path)), check_validity=False)
+    assert build_cache.executed(intro, cache_dir) is not None
+
+    board.append("a changed row")
+    assert build_cache.executed(intro, cache_dir) is None              # the scoreboard changed
+    assert build_cache.executed(chapter, cache_dir) is not None        # which no chapter shows
+    assert build_cache.prepare(cache_dir) is False                     # nothing cleared but the introduction
+    assert build_cache.executed(chapter, cache_dir) is not None
+    assert build_cache.executed(intro, cache_dir) is None
+    assert [r.uri for r in cache.list_cache_records()] == [str(chapter)]
