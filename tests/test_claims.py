@@ -19,7 +19,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 NOT_VERDICTS = {
     "vu-amsterdam-2024": [("does exactly that", "describes what the code does"),
                           ("identical incoming weights", "the network's construction, stated by the assignment")],
-    "vu-amsterdam-2020": [("This chapter reproduces what the report did", "what the chapter does")],
+    "vu-amsterdam-2020": [],
     "ntnu-tdt4265": [("exactly the same batches in the same order", "what an unshuffled loader does")],
     "sapienza-aml-2021": [],
     "sorbonne-rdfia": [("implements exactly these equations", "what the code does"),
