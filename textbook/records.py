@@ -165,8 +165,8 @@ def column_header(record: dict | None) -> str:
     seconds = provenance["run time (s)"]
     took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
     # The data named are the files read; which images each run of the chapter uses, the chapter says.
-    return (f"full scale (recorded run: {provenance['date'][:10]}, from {data}, of which each part uses the images "
-            f"the chapter names, {took} on {provenance['machine']['cpus']} cores)")
+    return (f"full scale (recorded run: {provenance['date'][:10]}, from {data}; the chapter says which of these "
+            f"images each part uses; {took} on {provenance['machine']['cpus']} cores)")
 
 
 def column(record: dict | None, notebook: Path, keys: list[str]) -> list[str]:
