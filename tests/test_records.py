@@ -297,3 +297,20 @@ def test_a_record_needs_the_fingerprints_taken_as_the_run_began(tmp_path):
     notebook = _notebook(tmp_path / "demo.ipynb", ["x = 1"])
     with pytest.raises(ValueError, match="code_at_start: expected the fingerprints taken as the run began"):
         records.write("demo", notebook, {}, run_time_s=1.0, code_at_start=None)
+
+
+def test_recorded_text_speaks_for_a_fresh_record_only(recorded, monkeypatch):
+    notebook, _ = recorded
+    monkeypatch.chdir(notebook.parent)                      # a chapter's kernel runs beside its notebook
+    monkeypatch.setitem(_state.RUN, "chapter", "demo")
+    assert book.recorded_text("reported-vs-reproduced / accuracy") == "97.90%"
+    assert book.recorded_text("reported-vs-reproduced / new row") is None
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[1].source = "y = 3"
+    nbformat.write(nb, notebook)
+    assert book.recorded_text("reported-vs-reproduced / accuracy") is None      # stale: it no longer speaks
+    with pytest.raises(TypeError, match="key must be a str naming a recorded value; received int"):
+        book.recorded_text(3)
+    monkeypatch.setitem(_state.RUN, "chapter", None)
+    with pytest.raises(ValueError, match=r"call textbook.setup\(...\) first"):
+        book.recorded_text("reported-vs-reproduced / accuracy")

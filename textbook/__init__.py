@@ -24,10 +24,11 @@ from .prose import glue, listed, spaced
 from .regression import DEFAULT, Tolerance, accuracy, points, record_run
 from .tables import REPORTED_VS_REPRODUCED, table
 from . import printed, settings
+from .records import recorded_text
 
 # Data the chapters and tools read or download go to the project's data/ cache, unless
 # MLCORE_DATA_DIR names another folder.
 _mlcore_config.use_default_data_dir(settings.DATA_DIR, "the project's data cache (data/)")
 
 __all__ = ["DEFAULT", "REPORTED_VS_REPRODUCED", "Tolerance", "accuracy", "data_note", "figure", "glue", "listed",
-           "points", "printed", "record_run", "setup", "spaced", "table"]
+           "points", "printed", "record_run", "recorded_text", "setup", "spaced", "table"]

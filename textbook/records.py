@@ -26,6 +26,7 @@ from pathlib import Path
 
 import mlcore
 
+from ._state import RUN
 from .settings import records_dir
 
 MLCORE_DIR = Path(mlcore.__file__).resolve().parent
@@ -178,3 +179,18 @@ def column(record: dict | None, notebook: Path, keys: list[str]) -> list[str]:
         return [stale] * len(keys)
     numbers = record["numbers"]
     return [numbers[key]["text"] if key in numbers else "not in the recorded run" for key in keys]
+
+
+def recorded_text(key: str) -> str | None:
+    """The text the running chapter's full-scale record holds for ``key``: for prose that sits beside the recorded
+    column and speaks for it. None when there is no record, it is stale, or it lacks the key."""
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a str naming a recorded value; received {type(key).__name__}")
+    chapter = RUN["chapter"]
+    if chapter is None:
+        raise ValueError("recorded_text needs a chapter: call textbook.setup(...) first")
+    record = read(chapter)
+    if record is None or staleness(record, Path(f"{chapter}.ipynb")) is not None:
+        return None
+    return record["numbers"].get(key, {}).get("text")
+
