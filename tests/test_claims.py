@@ -21,7 +21,7 @@ NOT_VERDICTS = {
                           ("identical incoming weights", "the network's construction, stated by the assignment")],
     "vu-amsterdam-2020": [],
     "ntnu-tdt4265": [("exactly the same batches in the same order", "what an unshuffled loader does")],
-    "sapienza-aml-2021": [],
+    "sapienza-aml-2021": [("We draw the same numbers from private", "the set-up: the homework's seeds, drawn again")],
     "sorbonne-rdfia": [("implements exactly these equations", "what the code does"),
                        ("costs exactly", "a count by definition"),
                        ("started from the same numbers", "the set-up of the comparison"),
@@ -45,7 +45,9 @@ def _chapter(chapter: str):
 def test_every_quotation_is_the_reports_own_words(chapter):
     nb = _chapter(chapter)
     text = "\n".join((claims.prose(nb), claims.glued_text(nb), claims.table_text(nb)))
-    missing = claims.misquotations(text, _report(chapter))
+    # A quoted row label names a row of the chapter's own table (“the row “…””), not the report's words.
+    row_labels = {row[0] for table in claims.stored_tables(nb) for row in table[1:] if row}
+    missing = [q for q in claims.misquotations(text, _report(chapter)) if q not in row_labels]
     assert not missing, f"{chapter}: quoted, but not in report {claims.REPORT_OF[chapter]}: {missing}"
 
 
