@@ -314,3 +314,18 @@ def test_recorded_text_speaks_for_a_fresh_record_only(recorded, monkeypatch):
     monkeypatch.setitem(_state.RUN, "chapter", None)
     with pytest.raises(ValueError, match=r"call textbook.setup\(...\) first"):
         book.recorded_text("reported-vs-reproduced / accuracy")
+
+
+def test_recorded_text_of_a_named_chapter_checks_that_chapters_notebook(recorded, monkeypatch, tmp_path):
+    notebook, _ = recorded
+    monkeypatch.setattr(records, "CHAPTERS_DIR", notebook.parent)   # the introduction names a chapter in chapters/
+    monkeypatch.setitem(_state.RUN, "chapter", None)
+    assert book.recorded_text("reported-vs-reproduced / accuracy", chapter="demo") == "97.90%"
+    with pytest.raises(ValueError, match=r"chapter must name a notebook in .*/; received 'nowhere'"):
+        book.recorded_text("reported-vs-reproduced / accuracy", chapter="nowhere")
+    with pytest.raises(TypeError, match="chapter must be a str naming a chapter; received int"):
+        book.recorded_text("reported-vs-reproduced / accuracy", chapter=3)
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[1].source = "y = 3"
+    nbformat.write(nb, notebook)
+    assert book.recorded_text("reported-vs-reproduced / accuracy", chapter="demo") is None     # stale

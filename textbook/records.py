@@ -27,7 +27,7 @@ from pathlib import Path
 import mlcore
 
 from ._state import RUN
-from .settings import records_dir
+from .settings import CHAPTERS_DIR, records_dir
 
 MLCORE_DIR = Path(mlcore.__file__).resolve().parent
 #: The book's own code that words or formats a recorded value: how a report's printed number
@@ -181,16 +181,25 @@ def column(record: dict | None, notebook: Path, keys: list[str]) -> list[str]:
     return [numbers[key]["text"] if key in numbers else "not in the recorded run" for key in keys]
 
 
-def recorded_text(key: str) -> str | None:
-    """The text the running chapter's full-scale record holds for ``key``: for prose that sits beside the recorded
-    column and speaks for it. None when there is no record, it is stale, or it lacks the key."""
+def recorded_text(key: str, chapter: str | None = None) -> str | None:
+    """The text a chapter's full-scale record holds for ``key``: for prose that speaks for the recorded run.
+    ``chapter``: a chapter's name (its notebook in ``chapters/``); by default the running chapter, whose kernel runs
+    beside its notebook. None when there is no record, it is stale, or it lacks the key."""
     if not isinstance(key, str):
         raise TypeError(f"key must be a str naming a recorded value; received {type(key).__name__}")
-    chapter = RUN["chapter"]
     if chapter is None:
-        raise ValueError("recorded_text needs a chapter: call textbook.setup(...) first")
+        chapter = RUN["chapter"]
+        if chapter is None:
+            raise ValueError("recorded_text needs a chapter: call textbook.setup(...) first or pass chapter=")
+        notebook = Path(f"{chapter}.ipynb")
+    elif not isinstance(chapter, str):
+        raise TypeError(f"chapter must be a str naming a chapter; received {type(chapter).__name__}")
+    else:
+        notebook = CHAPTERS_DIR / f"{chapter}.ipynb"
+        if not notebook.is_file():
+            raise ValueError(f"chapter must name a notebook in {CHAPTERS_DIR.name}/; received {chapter!r}")
     record = read(chapter)
-    if record is None or staleness(record, Path(f"{chapter}.ipynb")) is not None:
+    if record is None or staleness(record, notebook) is not None:
         return None
     return record["numbers"].get(key, {}).get("text")
 
