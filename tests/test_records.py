@@ -316,7 +316,7 @@ def test_recorded_text_speaks_for_a_fresh_record_only(recorded, monkeypatch):
         book.recorded_text("reported-vs-reproduced / accuracy")
 
 
-def test_recorded_text_of_a_named_chapter_checks_that_chapters_notebook(recorded, monkeypatch, tmp_path):
+def test_recorded_text_of_a_named_chapter_checks_that_chapters_notebook(recorded, monkeypatch):
     notebook, _ = recorded
     monkeypatch.setattr(records, "CHAPTERS_DIR", notebook.parent)   # the introduction names a chapter in chapters/
     monkeypatch.setitem(_state.RUN, "chapter", None)
