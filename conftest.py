@@ -24,8 +24,6 @@ SLOW_MODULES = {"test_browser.py", "test_jupyterlab.py", "test_offline_and_build
 #: The chapter whose nbval check (every cell, and its regression record) belongs to the quick tier.
 QUICK_CHAPTER = "ntnu-tdt4265.ipynb"
 
-OFFLINE_GUARD = Path(__file__).resolve().parent / "tests" / "offline"
-
 
 def pytest_addoption(parser):
     parser.addoption("--execute-chapters", action="store_true", default=False,
@@ -35,6 +33,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     from mlcore.config import full_data
+    from textbook.execute import guard_offline_kernels
     from textbook.settings import COMPARE_ENV
 
     config.addinivalue_line("markers", "quick: the quick tier (mlcore's unit tests and one chapter's nbval check)")
@@ -45,10 +44,8 @@ def pytest_configure(config):
     # The chapters' last cell compares every reproduced number with the stored run
     # (textbook.record_run); kernels started by nbval inherit this variable.
     os.environ[COMPARE_ENV] = "1"
-    if full_data():
-        return          # full-scale runs are allowed to download
-    paths = [str(OFFLINE_GUARD)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    if not full_data():                  # full-scale runs are allowed to download
+        guard_offline_kernels()
 
 
 _HOW = pytest.StashKey[dict]()

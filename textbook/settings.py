@@ -7,6 +7,10 @@ mlcore's own variables (``MLCORE_FULL_DATA``, ``MLCORE_DATA_DIR``, …) belong t
   with the ones stored in its ``.ipynb`` (``conftest.py`` sets it for nbval);
 * ``TEXTBOOK_RECORDS_DIR``: read and write full-scale records there instead of
   ``results/full-scale/`` (tests use it so that they never overwrite the committed ones).
+
+The browser tests and the PDF export also read ``CHROMIUM``, the path of a Chromium to use instead of the one on
+``PATH`` (:mod:`textbook.browser`), and the tests read ``CI``: where it is set, a missing browser or built book fails
+the tests instead of skipping them (``.ci/run`` sets it).
 """
 from __future__ import annotations
 

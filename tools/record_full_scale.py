@@ -75,7 +75,7 @@ def parse_args(argv: list[str]):
                     "results/full-scale/<chapter>.json (TEXTBOOK_RECORDS_DIR moves them). The stored notebooks are "
                     "left alone.",
         epilog="MLCORE_DATA_DIR names the folder that holds mnist/ and cifar10/ (without it, data are downloaded "
-               "once into data/). MNIST chapters take 12-27 minutes together, Sapienza 33-46 on these machines.")
+               "once into data/). How long each chapter takes on these machines: docs/full-scale.md.")
     parser.add_argument("chapters", nargs="*", metavar="CHAPTER",
                         help=f"chapters to record (default: every one whose data are present): "
                              f"{', '.join(SCALED_CHAPTERS)}")
@@ -90,8 +90,9 @@ def parse_args(argv: list[str]):
 def main(argv: list[str]) -> None:
     argv = parse_args(argv).chapters
     chapters = argv or list(SCALED_CHAPTERS)
-    if os.environ.get(config.DATA_DIR_ENV):       # the kernels run in chapters/: pass them an absolute path
-        os.environ[config.DATA_DIR_ENV] = str(Path(os.environ[config.DATA_DIR_ENV]).resolve())
+    for variable in (config.DATA_DIR_ENV, settings.RECORDS_DIR_ENV):   # the kernels run in chapters/: absolute paths
+        if os.environ.get(variable):
+            os.environ[variable] = str(Path(os.environ[variable]).resolve())
     if not argv and not _cifar10_available():
         print("CIFAR-10 is not under the data directory: sapienza-aml-2021 is skipped "
               "(name it to download it, or set MLCORE_DATA_DIR to a folder holding cifar10/)")
@@ -105,7 +106,9 @@ def main(argv: list[str]) -> None:
             times[chapter] = run(chapter)
         except CellExecutionError as error:       # e.g. the record guard: say why in one line, not a traceback
             sys.exit(f"{chapter}: stopped, no record written: {error.ename}: {error.evalue}")
-        print(f"{chapter}: {times[chapter]:.0f} s; record in results/full-scale/{chapter}.json", flush=True)
+        record = settings.records_dir() / f"{chapter}.json"
+        where = record.relative_to(settings.ROOT) if record.is_relative_to(settings.ROOT) else record
+        print(f"{chapter}: {times[chapter]:.0f} s; record in {where}", flush=True)
     print("\nfull-scale run times")
     for chapter, seconds in times.items():
         print(f"  {chapter:<20} {seconds:7.0f} s  ({seconds / 60:.1f} min)")

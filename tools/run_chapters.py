@@ -4,7 +4,8 @@
     python tools/run_chapters.py ntnu-tdt4265       # one chapter
 
 This is *Restart kernel and run all*, then *Save*, without opening JupyterLab: each
-notebook runs in a fresh kernel from ``chapters/`` on the offline data, and its
+notebook runs in a fresh kernel from ``chapters/`` on the offline data (the kernel cannot reach the
+network, as in the offline build; with ``MLCORE_FULL_DATA`` set the tool refuses to run), and its
 outputs are stored.  Like jupyterlab-myst after a run, it also stores in each
 markdown cell's ``user_expressions`` metadata the value of every ``{eval}`name```
 in that cell — the text that ``textbook.glue`` published under ``name`` — so a
@@ -18,8 +19,9 @@ import sys
 
 import nbformat
 
+from mlcore.config import full_data
 from textbook import jupyterlab
-from textbook.execute import execute, notebook_path, read
+from textbook.execute import execute, guard_offline_kernels, notebook_path, read
 from textbook.settings import chapter_names
 
 CELL_TIMEOUT_S = 1800
@@ -53,7 +55,12 @@ def parse_args(argv: list[str]):
 
 
 def main(argv: list[str]) -> None:
-    for chapter in parse_args(argv).chapters or chapter_names():
+    chapters = parse_args(argv).chapters or chapter_names()
+    if full_data():
+        raise SystemExit("run_chapters.py stores the offline outputs, but MLCORE_FULL_DATA is set: unset it "
+                         "(full-scale runs: tools/record_full_scale.py)")
+    guard_offline_kernels()
+    for chapter in chapters:
         print(f"{chapter}: {run(chapter):.0f} s", flush=True)
 
 

@@ -46,7 +46,14 @@ REGRESSIONS = [
 ]
 
 
-STAGES = {"tests": ["tests", "--deselect", "tests/test_browser.py"], "chapters": ["chapters"]}
+# Left out of the unit-test stage, because they fail whatever the regression, which would count as "caught": the
+# test that each regression's line is in mlcore (a regression has just replaced it), and the browser tests (the
+# built book in Chromium, the chapters in JupyterLab), which check what readers see, not mlcore's numbers, and
+# under load can time out.
+NOT_REGRESSION_CHECKS = ["tests/test_tools_cli.py::test_every_regression_names_a_line_that_is_there",
+                         "tests/test_browser.py", "tests/test_jupyterlab.py"]
+STAGES = {"tests": ["tests", *(arg for test in NOT_REGRESSION_CHECKS for arg in ("--deselect", test))],
+          "chapters": ["chapters"]}
 
 
 def run(name: str, path: str, before: str, after: str, occurrences: int = 1, *, stages) -> bool:

@@ -10,8 +10,6 @@
 """
 from __future__ import annotations
 
-import os
-
 from sphinx.util import logging
 
 LOGGER = logging.getLogger(__name__)
@@ -20,12 +18,10 @@ LOGGER = logging.getLogger(__name__)
 def _prepare(app) -> None:
     from mlcore.config import full_data
     from textbook import build_cache
-    from textbook.settings import OFFLINE_GUARD
+    from textbook.execute import guard_offline_kernels
 
     if not full_data():
-        paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        if str(OFFLINE_GUARD) not in paths:
-            os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_GUARD)] + paths)
+        guard_offline_kernels()
     config = app.env.mystnb_config
     if config.execution_mode == "cache" and build_cache.prepare(config.execution_cache_path):
         LOGGER.info("execution cache cleared: mlcore, textbook, the records, the data scale or the "
