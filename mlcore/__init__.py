@@ -3,7 +3,7 @@
 Each module is one idea: ``functional`` (pure functions), ``scalar`` (the
 pure-Python network), ``parameter``, ``layers``, ``losses``, ``model``, ``optim``, ``train``,
 ``gradcheck`` (gradient checks), ``datasets`` (with the ``idx`` and ``image_folders`` readers),
-``plots``, ``sklearn`` and ``config`` (every environment variable mlcore reads).
+``plots``, ``sklearn`` and ``config`` (every ``MLCORE_*`` environment variable).
 """
 from .config import full_data, data_dir
 from .functional import log_sigmoid, log_softmax, one_hot, relu, sigmoid, softmax, tanh

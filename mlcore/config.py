@@ -1,4 +1,8 @@
-"""Every environment variable mlcore reads, and what it means (this module is their one reader).
+"""Every ``MLCORE_*`` environment variable, and what it means (this module is their one reader).
+
+mlcore also looks at two variables of other programs: ``OPENBLAS_THREAD_TIMEOUT``, OpenBLAS's own,
+which it leaves as the user set it (:mod:`mlcore._blas`), and ``JPY_SESSION_NAME``, which Jupyter
+sets (progress bars are drawn in a notebook or a terminal: :mod:`mlcore._progress`).
 
 * ``MLCORE_FULL_DATA=1`` (before starting Jupyter or ``jupyter-book build``): every
   chapter uses the official data sets at their original sizes, downloading them once

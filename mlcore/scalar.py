@@ -58,6 +58,16 @@ class ScalarGradients:
     db: Vector
 
 
+def _minus_inverse(y_target: float) -> float:
+    """``dl/dy`` for the target's probability: ``−1/y``, or ``−inf`` where that is not finite.
+
+    It is infinite for a confidently wrong prediction: ``y`` below about 5.6e-309 (a logit
+    margin above about 710), where ``1/y`` overflows, or ``y`` underflowed to 0 (a margin
+    above about 745).
+    """
+    return -1.0 / y_target if y_target > 0.0 else -math.inf
+
+
 class ScalarNetwork:
     """``x -> k = xW + b -> h = sigmoid(k) -> o = hV + c -> y = softmax(o)``.
 
@@ -143,15 +153,15 @@ class ScalarNetwork:
     def _backward(self, x: Vector, target: int, fwd: ScalarForward) -> ScalarGradients:
         n_in, n_hidden, n_out = self.sizes
         y = fwd.y
-        if y[target] > 0.0:
-            dy = [(-1.0 / y[m]) if m == target else 0.0 for m in range(n_out)]
+        dy_target = _minus_inverse(y[target])
+        dy = [dy_target if m == target else 0.0 for m in range(n_out)]
+        if math.isfinite(dy_target):
             # dl/do_i = sum_m dl/dy_m * dy_m/do_i, with dy_m/do_i = y_m (δ_mi − y_i)
             do = [sum(dy[m] * y[m] * ((1.0 if m == i else 0.0) - y[i]) for m in range(n_out))
                   for i in range(n_out)]
         else:
-            # A confidently wrong prediction: y[target] underflowed to 0, so dl/dy = −1/y is
-            # infinite, while the product dl/dy · dy/do it feeds is finite: do = y − t.
-            dy = [-math.inf if m == target else 0.0 for m in range(n_out)]
+            # A confidently wrong prediction (see _minus_inverse): dl/dy = −1/y is infinite,
+            # while the product dl/dy · dy/do it feeds is finite: do = y − t.
             do = [y[i] - (1.0 if i == target else 0.0) for i in range(n_out)]
         dV = [[fwd.h[j] * do[m] for m in range(n_out)] for j in range(n_hidden)]
         dc = list(do)
@@ -188,8 +198,9 @@ class ScalarNetwork:
         y = [e / total for e in exps]
         loss = (top + math.log(total)) - o[target]
         y_target = y[target]
-        if y_target > 0.0:
-            scale = (-1.0 / y_target) * y_target          # dl/dy_t · y_t, as in _backward
+        dy_target = _minus_inverse(y_target)
+        if math.isfinite(dy_target):
+            scale = dy_target * y_target                  # dl/dy_t · y_t, as in _backward
             do = [scale * ((1.0 if i == target else 0.0) - yi) for i, yi in enumerate(y)]
         else:
             do = [yi - (1.0 if i == target else 0.0) for i, yi in enumerate(y)]

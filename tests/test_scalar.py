@@ -136,3 +136,22 @@ def test_a_training_step_is_forward_backward_and_sgd_bit_for_bit(seed, lr, std):
 def test_mean_loss_refuses_an_empty_data_set():
     with pytest.raises(ValueError, match="X must hold at least one row; received 0 rows"):
         m.ScalarNetwork.assignment_example().mean_loss([], [])
+
+
+@pytest.mark.parametrize("margin", [700.0, 720.0, 750.0])
+def test_a_confidently_wrong_prediction_still_gets_the_gradient_y_minus_t(margin):
+    """Logit margins past about 710 make −1/y_c overflow (y_c subnormal, then 0 past about 745): the
+    backward pass must then take do = y − t, not multiply an infinity by the Jacobian (NaN), and a
+    training step must match it bit for bit."""
+    net = m.ScalarNetwork(W=[[0.0, 0.0], [0.0, 0.0]], b=[0.0, 0.0], V=[[0.5, -0.5], [0.5, -0.5]], c=[0.0, margin])
+    fwd = net.forward(X0, 0)
+    grads = net.backward(X0, 0, fwd)
+    expected_do = [fwd.y[0] - 1.0, fwd.y[1]]
+    assert np.allclose(grads.do, expected_do, rtol=0, atol=1e-12)
+    assert all(np.isfinite(v) for row in grads.dW + grads.dV for v in row)
+    assert (grads.dy[0] == -np.inf) == (margin > 710)                  # the fallback, where −1/y_c overflows
+    fused = m.ScalarNetwork(W=net.W, b=net.b, V=net.V, c=net.c)
+    loss = fused.train_epoch([X0], [0], 0.1)[0]
+    assert loss == fwd.loss
+    assert fused.c == [c - 0.1 * d for c, d in zip(net.c, grads.dc)]
+    assert fused.V == [[w - 0.1 * d for w, d in zip(row, drow)] for row, drow in zip(net.V, grads.dV)]
